@@ -1,0 +1,16 @@
+"""multikeras: write a Keras 3 recipe once, run it on PyTorch (default), JAX and TensorFlow.
+
+Importing this package picks the Keras backend before Keras itself loads: ``KERAS_BACKEND``
+if set, else ``torch``. Keras 3 cannot switch backends inside a process, so work that spans
+backends runs one subprocess per backend (see :mod:`multikeras.runner`).
+"""
+
+from .backend import BACKENDS, active_backend, select_default_backend, use_backend
+
+select_default_backend()
+
+from .saving import load_model, save_model  # noqa: E402
+from .seeding import set_seed  # noqa: E402
+
+__version__ = "0.1.0"
+__all__ = ["BACKENDS", "active_backend", "use_backend", "save_model", "load_model", "set_seed", "__version__"]

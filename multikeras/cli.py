@@ -1,0 +1,175 @@
+"""The `multikeras` command: compare recipes across backends, or run one recipe.
+
+Errors print one line and exit non-zero; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+PROG = "multikeras"
+
+
+class UsageError(Exception):
+    """Bad command-line arguments (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse prints usage and exits; we want one line
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _common(parser):
+    parser.add_argument("--data", choices=("embedded", "real"), default="embedded", help="embedded sample data (default) or the published data sets")
+    parser.add_argument("--data-dir", help="directory holding the published files (default: $MULTIKERAS_DATA_DIR, else Keras's cache)")
+    parser.add_argument("--epochs", type=_positive_int, help="override each recipe's epochs")
+    parser.add_argument("--seed", type=_seed, default=42, help="random seed (default 42)")
+    parser.add_argument("--json", action="store_true", help="print results as JSON on stdout")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
+
+def build_parser():
+    parser = _Parser(prog=PROG, description="Run Keras 3 recipes on PyTorch, JAX and TensorFlow.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    compare = sub.add_parser("compare", help="train every recipe on every backend and print a side-by-side table")
+    compare.add_argument("--recipes", default="all", help="comma-separated recipe names, or 'all' (default)")
+    compare.add_argument("--backends", default="torch,jax,tensorflow", help="comma-separated, in order; the first installed one is the parity source")
+    compare.add_argument("--out", help="directory for table.md, results.json and learning curves (default: runs/compare-TIMESTAMP)")
+    _common(compare)
+    compare.set_defaults(handler=_compare)
+
+    run = sub.add_parser("run", help="train and evaluate one recipe on one backend")
+    run.add_argument("recipe", help="recipe name (see `multikeras recipes`)")
+    run.add_argument("--backend", help="torch (default), jax or tensorflow")
+    run.add_argument("--save", help="save the trained model here (.keras unless the name says otherwise)")
+    _common(run)
+    run.set_defaults(handler=_run)
+
+    listing = sub.add_parser("recipes", help="list the recipes")
+    listing.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    listing.set_defaults(handler=_list_recipes)
+    return parser
+
+
+def _version():
+    from . import __version__
+
+    return __version__
+
+
+def _compare(args):
+    import recipes
+
+    from . import report, runner
+    from .progress import ProgressPrinter
+
+    names = recipes.resolve(args.recipes)
+    backends = runner.resolve_backends(args.backends)
+    out = Path(args.out or Path("runs") / time.strftime("compare-%Y%m%d-%H%M%S"))
+    progress = ProgressPrinter(total=len(names) * len(backends))
+    rows = runner.compare(
+        names, backends, data=args.data, epochs=args.epochs, seed=args.seed, data_dir=args.data_dir, out=out, on_event=progress
+    )
+    written = report.write_report(rows, out)
+    if args.json:
+        print(json.dumps(report.json_rows(rows), indent=2))
+    else:
+        print(report.format_table(rows))
+    print(f"{PROG}: wrote {written['table']}, {written['results']} and {len(written['curves'])} learning curves in {out}/curves", file=sys.stderr)
+    problems = [r for r in rows if r["status"] not in ("ok", "not installed")] + [r for r in rows if r.get("parity_ok") is False]
+    if problems:
+        first = problems[0]
+        print(f"{PROG}: {len(problems)} problem(s), first: {first['recipe']} on {first['backend']}: {first['status']}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run(args):
+    from .backend import use_backend
+
+    if args.backend:
+        use_backend(args.backend)
+    import recipes
+
+    recipe = recipes.get(args.recipe)
+    from .saving import save_model
+    from .training import train_recipe
+
+    verbose = 0 if args.json else (1 if sys.stdout.isatty() else 2)
+    result = train_recipe(recipe, args.data, args.data_dir, epochs=args.epochs, seed=args.seed, verbose=verbose)
+    row = dict(result.row, status="ok")
+    if args.save:
+        row["saved_to"] = str(save_model(result.model, args.save))
+    if args.json:
+        print(json.dumps(row, indent=2))
+    else:
+        naive = f" (naive forecast {row['baseline']:.4f})" if "baseline" in row else ""
+        print(
+            f"{row['recipe']} on {row['backend']}, {row['data']} data: test {row['metric']} {row['value']:.4f}{naive}; "
+            f"fit {row['fit_seconds']:.1f}s for {row['epochs']} epochs, predict {row['predict_ms']:.1f} ms"
+        )
+        if args.save:
+            print(f"saved to {row['saved_to']}")
+    return 0
+
+
+def _list_recipes(args):
+    import recipes
+
+    for name in recipes.NAMES:
+        print(name)
+    return 0
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        args = build_parser().parse_args(argv)
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        if debug:
+            raise
+        code = 2 if isinstance(err, UsageError) else 1
+        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        print(f"{PROG}: error: {message} (--debug for the traceback)", file=sys.stderr)
+        return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Progress lines for long runs: a live epoch line on a terminal, one line per result otherwise."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+__all__ = ["ProgressPrinter"]
+
+
+class ProgressPrinter:
+    """Feed it runner events; it writes to ``stream`` (stderr, so stdout stays parseable)."""
+
+    def __init__(self, total, stream=None):
+        self.total = total
+        self.stream = stream or sys.stderr
+        self.live = getattr(self.stream, "isatty", lambda: False)()
+        self.done = 0
+        self.started = time.perf_counter()
+
+    def __call__(self, event):
+        handler = getattr(self, f"_on_{event['event']}", None)
+        if handler is not None:
+            handler(event)
+
+    def _prefix(self):
+        return f"[{self.done + 1}/{self.total} {time.perf_counter() - self.started:6.0f}s]"
+
+    def _write(self, text, final=True):
+        if self.live:
+            self.stream.write("\r\033[K" + text + ("\n" if final else ""))
+        elif final:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def _on_start(self, event):
+        self._write(f"{self._prefix()} {event['backend']:<10} {event['recipe']} ...", final=False)
+
+    def _on_epoch(self, event):
+        loss = "" if event.get("loss") is None else f" loss {event['loss']:.4f}"
+        self._write(f"{self._prefix()} {event['backend']:<10} {event['recipe']} epoch {event['epoch']}/{event['epochs']}{loss}", final=False)
+
+    def _on_row(self, event):
+        row = event["row"]
+        if row.get("status") == "ok":
+            summary = f"{row['metric']} {row['value']:.4f}, fit {row['fit_seconds']:.1f}s"
+        else:
+            summary = row.get("status", "?")
+        self._write(f"{self._prefix()} {row['backend']:<10} {row['recipe']}: {summary}")
+        self.done += 1
+
+    def _on_skipped(self, event):
+        self._write(f"{self._prefix()} {event['backend']:<10} {event['reason']}, skipped")
+        self.done += event.get("count", 0)

@@ -1,0 +1,114 @@
+"""Turn compare rows into a table, JSON and learning-curve PNGs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .worker import PARITY_TOLERANCE
+
+__all__ = ["format_table", "json_rows", "plot_learning_curves", "write_report"]
+
+COLUMNS = ("recipe", "backend", "metric", "value", "fit s", "predict ms", "parity", "status")
+
+
+def _number(value, digits=4):
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _parity_cell(row):
+    diff = row.get("parity_max_abs_diff")
+    if row.get("status") != "ok":
+        return "–"
+    if row.get("backend") == row.get("parity_source"):
+        return "source"
+    if diff is None:
+        return "–"
+    mark = "ok" if diff <= PARITY_TOLERANCE else f"FAIL >{PARITY_TOLERANCE:g}"
+    return f"{diff:.1e} {mark}"
+
+
+def _value_cell(row):
+    value = _number(row.get("value"))
+    if row.get("baseline") is not None:
+        value += f" (naive {row['baseline']:.4f})"
+    return value
+
+
+def _cells(row):
+    return (
+        row["recipe"],
+        row["backend"],
+        row.get("metric", "–"),
+        _value_cell(row),
+        _number(row.get("fit_seconds"), 1),
+        _number(row.get("predict_ms"), 1),
+        _parity_cell(row),
+        row.get("status", "–"),
+    )
+
+
+def format_table(rows) -> str:
+    """A GitHub-markdown table, aligned so it also reads well in a terminal."""
+    body = [_cells(row) for row in rows]
+    widths = [max(len(str(c)) for c in column) for column in zip(COLUMNS, *body)]
+    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    rule = "| " + " | ".join("-" * w for w in widths) + " |"
+    return "\n".join([line(COLUMNS), rule, *(line(cells) for cells in body)])
+
+
+def json_rows(rows) -> list:
+    """Rows for ``--json``: the documented keys first, then extras, never the history."""
+    from .runner import JSON_KEYS
+
+    out = []
+    for row in rows:
+        slim = {key: row.get(key) for key in JSON_KEYS}
+        slim.update({k: v for k, v in row.items() if k not in slim and k != "history"})
+        out.append(slim)
+    return out
+
+
+def plot_learning_curves(rows, directory) -> list:
+    """One PNG per recipe: training (solid) and validation (dashed) loss for each backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for recipe in dict.fromkeys(row["recipe"] for row in rows):
+        runs = [row for row in rows if row["recipe"] == recipe and row.get("history")]
+        if not runs:
+            continue
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for color, row in zip(plt.rcParams["axes.prop_cycle"].by_key()["color"], runs):
+            history = row["history"]
+            epochs = range(1, len(history["loss"]) + 1)
+            ax.plot(epochs, history["loss"], color=color, label=f"{row['backend']} train")
+            if "val_loss" in history:
+                ax.plot(epochs, history["val_loss"], color=color, linestyle="--", label=f"{row['backend']} valid")
+        ax.set(title=f"{recipe}: loss per epoch", xlabel="epoch", ylabel="loss")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+        fig.tight_layout()
+        path = directory / f"{recipe}.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def write_report(rows, out) -> dict:
+    """Write table.md, results.json and curves/*.png into ``out``; return their paths."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "table.md").write_text(format_table(rows) + "\n")
+    (out / "results.json").write_text(json.dumps(json_rows(rows), indent=2) + "\n")
+    (out / "histories.json").write_text(
+        json.dumps({f"{r['recipe']}/{r['backend']}": r["history"] for r in rows if r.get("history")}) + "\n"
+    )
+    curves = plot_learning_curves(rows, out / "curves")
+    return {"table": out / "table.md", "results": out / "results.json", "curves": curves}

@@ -1,0 +1,118 @@
+"""Save and load models: the one path the CLI, ``compare`` and parity checks all use.
+
+Saves are atomic (temporary file in the same directory, fsync, rename), so a crash mid-save
+leaves the previous file loadable. Loads check the file before Keras sees it, so a truncated
+or foreign file is reported by name instead of as a zip traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+from .tensorflow_guard import tensorflow_left_unloaded
+
+__all__ = ["save_model", "load_model", "SUFFIXES"]
+
+# Longest suffix first: ".weights.h5" must win over ".h5".
+SUFFIXES = (".weights.h5", ".keras", ".h5")
+DEFAULT_SUFFIX = ".keras"
+
+
+def _format_of(path: Path) -> str:
+    name = path.name
+    for suffix in SUFFIXES:
+        if name.endswith(suffix):
+            return suffix
+    raise ValueError(
+        f"Cannot tell the format of {str(path)!r} from its name. Use a path ending in "
+        f"{', '.join(SUFFIXES)} (.keras is the portable default)."
+    )
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):  # not every filesystem lets a directory be opened
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def save_model(model, path) -> Path:
+    """Save ``model`` to ``path`` atomically and return the final path.
+
+    A path without a known suffix gets ``.keras``. ``.weights.h5`` saves weights only;
+    ``.h5`` is Keras's legacy HDF5 format.
+    """
+    path = Path(path)
+    if not path.name.endswith(SUFFIXES):
+        path = path.with_name(path.name + DEFAULT_SUFFIX)
+    suffix = _format_of(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with tensorflow_left_unloaded():
+            if suffix == ".weights.h5":
+                model.save_weights(tmp, overwrite=True)
+            else:
+                model.save(tmp, overwrite=True)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _check_keras_archive(path: Path) -> None:
+    if not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"{str(path)!r} is not a loadable .keras file: a .keras file is a zip archive and "
+            f"this one is truncated, corrupt, or in another format. Re-save the model with "
+            f"multikeras.save_model()."
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            broken = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
+        raise ValueError(f"{str(path)!r} is a damaged .keras archive ({err}). Re-save the model.") from err
+    if broken is not None or "config.json" not in names:
+        what = f"member {broken!r} fails its CRC check" if broken else "it has no config.json"
+        raise ValueError(f"{str(path)!r} is a damaged .keras archive: {what}. Re-save the model.")
+
+
+def _register_recipe_objects() -> None:
+    """Import the recipes so their custom classes are registered for deserialization."""
+    with contextlib.suppress(ImportError):
+        importlib.import_module("recipes").load_all()
+
+
+def load_model(path, *, compile: bool = True, custom_objects=None):
+    """Load a model saved by :func:`save_model` (or by Keras) on the active backend."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No model file at {str(path)!r}; check the path, or save one with multikeras.save_model().")
+    suffix = _format_of(path)
+    if suffix == ".weights.h5":
+        raise ValueError(
+            f"{str(path)!r} holds weights only. Build the model first, then call "
+            f"model.load_weights({str(path)!r})."
+        )
+    if suffix == ".keras":
+        _check_keras_archive(path)
+    _register_recipe_objects()
+    import keras
+
+    try:
+        return keras.saving.load_model(path, compile=compile, custom_objects=custom_objects)
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as err:
+        raise ValueError(f"Cannot load {str(path)!r}: {type(err).__name__}: {err}") from err

@@ -1,0 +1,82 @@
+"""Train and evaluate one recipe on the active backend: the step behind `run` and `compare`."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .backend import active_backend
+from .seeding import set_seed
+
+__all__ = ["RecipeRun", "train_recipe", "flatten_predictions", "PREDICT_REPEATS"]
+
+PREDICT_REPEATS = 3
+
+
+@dataclass
+class RecipeRun:
+    """What one training run produced; ``row`` is the JSON-ready summary."""
+
+    model: object
+    X_test: object
+    predictions: np.ndarray
+    history: dict = field(default_factory=dict)
+    row: dict = field(default_factory=dict)
+
+
+def flatten_predictions(predictions) -> np.ndarray:
+    """All outputs of ``model.predict`` as one float64 vector (dict outputs in key order)."""
+    if isinstance(predictions, dict):
+        parts = [predictions[key] for key in sorted(predictions)]
+    elif isinstance(predictions, (list, tuple)):
+        parts = list(predictions)
+    else:
+        parts = [predictions]
+    return np.concatenate([np.asarray(part, dtype=np.float64).reshape(-1) for part in parts])
+
+
+def _time_predict(model, X):
+    model.predict(X, verbose=0)  # warm-up: tracing and compilation are not latency
+    times, predictions = [], None
+    for _ in range(PREDICT_REPEATS):
+        start = time.perf_counter()
+        predictions = model.predict(X, verbose=0)
+        times.append(time.perf_counter() - start)
+    return predictions, 1000 * statistics.median(times)
+
+
+def train_recipe(recipe, source="embedded", data_dir=None, epochs=None, seed=42, callbacks=(), verbose=0, batch_size=None):
+    """Load the recipe's data, build its model with ``seed``, fit, time predict and score it."""
+    set_seed(seed)
+    (X_train, y_train), (X_valid, y_valid), (X_test, y_test) = recipe.load_data(source, data_dir)
+    model = recipe.build_model(**recipe.data_hparams(X_train))
+    fit_kwargs = dict(recipe.FIT_KWARGS)
+    if epochs is not None:
+        fit_kwargs["epochs"] = epochs
+    if batch_size is not None:
+        fit_kwargs["batch_size"] = batch_size
+    start = time.perf_counter()
+    history = model.fit(
+        X_train, y_train, validation_data=(X_valid, y_valid), callbacks=list(callbacks), verbose=verbose, **fit_kwargs
+    )
+    fit_seconds = time.perf_counter() - start
+    predictions, predict_ms = _time_predict(model, X_test)
+    row = {
+        "recipe": recipe.NAME,
+        "backend": active_backend(),
+        "metric": recipe.METRIC,
+        "value": recipe.score(y_test, predictions),
+        "fit_seconds": fit_seconds,
+        "predict_ms": predict_ms,
+        "epochs": len(history.epoch),
+        "n_train": len(y_train["output"] if isinstance(y_train, dict) else y_train),
+        "data": source,
+        "seed": seed,
+    }
+    if hasattr(recipe, "baseline"):
+        row["baseline"] = recipe.baseline(X_test, y_test)
+    hist = {key: [float(v) for v in values] for key, values in history.history.items()}
+    return RecipeRun(model, X_test, flatten_predictions(predictions), hist, row)

@@ -1,0 +1,105 @@
+"""The per-backend half of `compare`: runs in a subprocess whose KERAS_BACKEND is set.
+
+``python -m multikeras.worker JOB.json`` trains the job's recipes one after another and
+reports on stdout as JSON lines tagged with ``EVENT_PREFIX`` (other output is ignored by the
+parent). The parity source saves each model and its test predictions; every other backend
+loads that model and reports the largest prediction difference.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+
+EVENT_PREFIX = "@@multikeras "
+PARITY_TOLERANCE = 1e-4
+
+
+def emit(event: str, **payload) -> None:
+    sys.stdout.write(EVENT_PREFIX + json.dumps({"event": event, **payload}) + "\n")
+    sys.stdout.flush()
+
+
+def _epoch_reporter(recipe_name, total_epochs):
+    import keras
+
+    class EpochReporter(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            loss = (logs or {}).get("loss")
+            emit("epoch", recipe=recipe_name, epoch=epoch + 1, epochs=total_epochs, loss=None if loss is None else float(loss))
+
+    return EpochReporter()
+
+
+def _parity(run, artifacts: Path, name: str):
+    """Largest |difference| between the source backend's predictions and its reloaded model's here."""
+    import numpy as np
+
+    from .saving import load_model
+    from .training import flatten_predictions
+
+    model_path, reference_path = artifacts / f"{name}.keras", artifacts / f"{name}.predictions.npy"
+    if not model_path.exists() or not reference_path.exists():
+        return None
+    reference = np.load(reference_path)
+    loaded = load_model(model_path)
+    mine = flatten_predictions(loaded.predict(run.X_test, verbose=0))
+    if mine.shape != reference.shape:
+        raise ValueError(f"parity: predictions have shape {mine.shape} here but {reference.shape} on the source backend")
+    return float(np.max(np.abs(mine - reference)))
+
+
+def _save_reference(run, artifacts: Path, name: str) -> None:
+    import numpy as np
+
+    from .saving import save_model
+
+    artifacts.mkdir(parents=True, exist_ok=True)
+    save_model(run.model, artifacts / f"{name}.keras")
+    np.save(artifacts / f"{name}.predictions.npy", run.predictions)
+
+
+def run_one(name: str, job: dict) -> dict:
+    import recipes
+
+    from .training import train_recipe
+
+    recipe = recipes.get(name)
+    epochs = job.get("epochs") or recipe.FIT_KWARGS["epochs"]
+    emit("start", recipe=name, epochs=epochs)
+    run = train_recipe(
+        recipe, job["data"], job.get("data_dir"), epochs=epochs, seed=job["seed"], callbacks=[_epoch_reporter(name, epochs)]
+    )
+    artifacts = Path(job["artifacts"])
+    row = dict(run.row, status="ok", parity_max_abs_diff=None, parity_ok=None, parity_source=job["source_backend"])
+    if job["is_source"]:
+        _save_reference(run, artifacts, name)
+    else:
+        diff = _parity(run, artifacts, name)
+        row.update(parity_max_abs_diff=diff, parity_ok=None if diff is None else diff <= PARITY_TOLERANCE)
+    row["history"] = run.history
+    return row
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    job = json.loads(Path(argv[0]).read_text())
+    import multikeras
+
+    backend = multikeras.active_backend()
+    emit("ready", backend=backend)
+    for name in job["recipes"]:
+        try:
+            row = run_one(name, job)
+        except Exception as err:  # one recipe failing must not stop the others
+            traceback.print_exc(file=sys.stderr)
+            row = {"recipe": name, "backend": backend, "status": f"failed: {type(err).__name__}: {err}"}
+        emit("row", row=row)
+    emit("done", backend=backend)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

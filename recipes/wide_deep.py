@@ -1,0 +1,90 @@
+"""
+Title: Wide & Deep network with two named inputs (California housing)
+Source: Hands-On ML, chapter 10, "Building Complex Models Using the Functional API";
+Cheng et al., "Wide & Deep Learning for Recommender Systems" (2016).
+
+## Introduction
+A short "wide" path (features 0-4) goes straight to the output, so simple patterns are
+learned directly, while a "deep" path (features 2-7) goes through two hidden layers. Each path
+standardizes its own inputs. The model takes a dict keyed by input name. A single-input
+variant (all features on both paths, as in the book's first version) is a build option.
+"""
+
+## Setup
+import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
+import keras
+from multikeras import scoring
+
+from ._housing import housing_splits
+
+NAME = "wide_deep"
+METRIC = "rmse"
+FIT_KWARGS = {"epochs": 20, "batch_size": 32}
+WIDE_COLUMNS = slice(0, 5)
+DEEP_COLUMNS = slice(2, 8)
+N_NEURONS = 30
+LEARNING_RATE = 1e-3
+
+
+## Prepare the data
+def to_inputs(X):
+    """Split a 2-D feature array into the model's named inputs (views, no copy)."""
+    return {"wide": X[:, WIDE_COLUMNS], "deep": X[:, DEEP_COLUMNS]}
+
+
+def load_data(source="embedded", data_dir=None, single_input=False):
+    """Housing splits as {"wide", "deep"} dicts, or as 2-D arrays for the single-input variant."""
+    splits = housing_splits(source, data_dir)
+    if single_input:
+        return splits
+    return tuple((to_inputs(X), y) for X, y in splits)
+
+
+def data_hparams(X_train):
+    """The build arguments that follow from the training inputs."""
+    if isinstance(X_train, dict):
+        return {"adapt_data": X_train}
+    return {"adapt_data": X_train, "single_input": True}
+
+
+## Build the model
+def _normalized_input(name, width, adapt_data):
+    inputs = keras.Input(shape=(width,), name=name)
+    normalization = keras.layers.Normalization(name=f"normalization_{name}")
+    if adapt_data is not None:
+        normalization.adapt(adapt_data)
+    return inputs, normalization(inputs)
+
+
+def build_deep_and_wide(adapt_data=None, single_input=False, n_neurons=N_NEURONS):
+    """The uncompiled graph: ``(inputs, wide_features, deep_hidden)`` shared with wide_deep_aux."""
+    if single_input:
+        width = adapt_data.shape[1] if adapt_data is not None else 8
+        inputs, normalized = _normalized_input("features", width, adapt_data)
+        wide, deep = normalized, normalized
+    else:
+        adapt_data = adapt_data or {}
+        wide_in, wide = _normalized_input("wide", 5, adapt_data.get("wide"))
+        deep_in, deep = _normalized_input("deep", 6, adapt_data.get("deep"))
+        inputs = {"wide": wide_in, "deep": deep_in}
+    hidden = keras.layers.Dense(n_neurons, activation="relu", name="hidden1")(deep)
+    hidden = keras.layers.Dense(n_neurons, activation="relu", name="hidden2")(hidden)
+    return inputs, wide, hidden
+
+
+def build_model(adapt_data=None, single_input=False, n_neurons=N_NEURONS, learning_rate=LEARNING_RATE):
+    inputs, wide, deep = build_deep_and_wide(adapt_data, single_input, n_neurons)
+    concat = keras.layers.Concatenate(name="concat")([wide, deep])
+    output = keras.layers.Dense(1, name="output")(concat)
+    model = keras.Model(inputs=inputs, outputs=output, name=NAME)
+    model.compile(
+        loss="mse",
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        metrics=[keras.metrics.RootMeanSquaredError(name="rmse")],
+    )
+    return model
+
+
+## Evaluate
+def score(y_true, y_pred):
+    return scoring.rmse(y_true, y_pred)

@@ -1,0 +1,75 @@
+"""
+Title: Wide & Deep with the subclassing API (California housing)
+Source: Hands-On ML, chapter 10, "Using the Subclassing API to Build Dynamic Models".
+
+## Introduction
+The same layers as ``wide_deep``, written as a ``keras.Model`` subclass: layers are created
+in ``__init__`` and wired in ``call``. Subclassed models are opaque to Keras's graph tools,
+so ``get_config`` returns every constructor argument and the class is registered, which
+lets it save and load as .keras on any backend.
+"""
+
+## Setup
+import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
+import keras
+from multikeras import scoring
+
+from . import wide_deep
+
+NAME = "wide_deep_subclassed"
+METRIC = "rmse"
+FIT_KWARGS = {"epochs": 20, "batch_size": 32}
+N_NEURONS = wide_deep.N_NEURONS
+LEARNING_RATE = 1e-3
+
+
+## Prepare the data
+def load_data(source="embedded", data_dir=None):
+    """The same {"wide", "deep"} inputs as wide_deep."""
+    return wide_deep.load_data(source, data_dir)
+
+
+def data_hparams(X_train):
+    """The build arguments that follow from the training inputs."""
+    return {"adapt_data": X_train}
+
+
+## Build the model
+@keras.saving.register_keras_serializable(package="multikeras_recipes")
+class WideAndDeepModel(keras.Model):
+    def __init__(self, units=N_NEURONS, activation="relu", **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.activation = activation
+        self.norm_wide = keras.layers.Normalization(name="normalization_wide")
+        self.norm_deep = keras.layers.Normalization(name="normalization_deep")
+        self.hidden1 = keras.layers.Dense(units, activation=activation, name="hidden1")
+        self.hidden2 = keras.layers.Dense(units, activation=activation, name="hidden2")
+        self.concat = keras.layers.Concatenate(name="concat")
+        self.main_output = keras.layers.Dense(1, name="output")
+
+    def call(self, inputs):
+        wide = self.norm_wide(inputs["wide"])
+        deep = self.hidden2(self.hidden1(self.norm_deep(inputs["deep"])))
+        return self.main_output(self.concat([wide, deep]))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "activation": self.activation}
+
+
+def build_model(adapt_data=None, n_neurons=N_NEURONS, learning_rate=LEARNING_RATE):
+    model = WideAndDeepModel(units=n_neurons, name=NAME)
+    if adapt_data is not None:
+        model.norm_wide.adapt(adapt_data["wide"])
+        model.norm_deep.adapt(adapt_data["deep"])
+    model.compile(
+        loss="mse",
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        metrics=[keras.metrics.RootMeanSquaredError(name="rmse")],
+    )
+    return model
+
+
+## Evaluate
+def score(y_true, y_pred):
+    return scoring.rmse(y_true, y_pred)
