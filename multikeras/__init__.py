@@ -9,6 +9,10 @@ from .backend import BACKENDS, active_backend, select_default_backend, use_backe
 
 select_default_backend()
 
+from . import tensorflow_guard  # noqa: E402
+
+tensorflow_guard.install()  # Keras's serializer would otherwise import TensorFlow on torch/JAX
+
 from .saving import load_model, save_model  # noqa: E402
 from .seeding import set_seed  # noqa: E402
 

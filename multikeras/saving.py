@@ -14,8 +14,6 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .tensorflow_guard import tensorflow_left_unloaded
-
 __all__ = ["save_model", "load_model", "SUFFIXES"]
 
 # Longest suffix first: ".weights.h5" must win over ".h5".
@@ -58,11 +56,10 @@ def save_model(model, path) -> Path:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        with tensorflow_left_unloaded():
-            if suffix == ".weights.h5":
-                model.save_weights(tmp, overwrite=True)
-            else:
-                model.save(tmp, overwrite=True)
+        if suffix == ".weights.h5":
+            model.save_weights(tmp, overwrite=True)
+        else:
+            model.save(tmp, overwrite=True)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -1,8 +1,6 @@
-"""One seed for Python, NumPy and the active backend, without waking TensorFlow."""
+"""One seed for Python, NumPy and the active backend."""
 
 from __future__ import annotations
-
-from .tensorflow_guard import tensorflow_left_unloaded
 
 __all__ = ["set_seed"]
 
@@ -13,6 +11,5 @@ def set_seed(seed: int) -> int:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
     import keras
 
-    with tensorflow_left_unloaded():
-        keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(seed)
     return seed

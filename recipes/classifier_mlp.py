@@ -26,12 +26,18 @@ VALID_SIZE = 5000
 
 
 ## Prepare the data
+def _scaled(images):
+    """uint8 pixels to float32 in [0, 1], dividing in place so only one float copy exists."""
+    scaled = images.astype(np.float32)
+    scaled /= 255.0
+    return scaled
+
+
 def load_data(source="embedded", data_dir=None):
     """Fashion-MNIST (real: last 5,000 training images validate) or sklearn's 8x8 digits."""
     if source == "real":
         (X_full, y_full), (X_test, y_test) = datasets.fashion_mnist(data_dir)
-        X_full = X_full.astype(np.float32) / np.float32(255.0)
-        X_test = X_test.astype(np.float32) / np.float32(255.0)
+        X_full, X_test = _scaled(X_full), _scaled(X_test)
         return (
             (X_full[:-VALID_SIZE], y_full[:-VALID_SIZE]),
             (X_full[-VALID_SIZE:], y_full[-VALID_SIZE:]),

@@ -5,7 +5,8 @@ Cheng et al., "Wide & Deep Learning for Recommender Systems" (2016).
 
 ## Introduction
 A short "wide" path (features 0-4) goes straight to the output, so simple patterns are
-learned directly, while a "deep" path (features 2-7) goes through two hidden layers. Each path
+learned directly, while a "deep" path (features 2-7 of housing's 8) goes through two hidden
+layers. Each path
 standardizes its own inputs. The model takes a dict keyed by input name. A single-input
 variant (all features on both paths, as in the book's first version) is a build option.
 """
@@ -21,7 +22,7 @@ NAME = "wide_deep"
 METRIC = "rmse"
 FIT_KWARGS = {"epochs": 20, "batch_size": 32}
 WIDE_COLUMNS = slice(0, 5)
-DEEP_COLUMNS = slice(2, 8)
+DEEP_COLUMNS = slice(2, None)  # columns 2-7 of housing's 8 features; 2 onward on wider data
 N_NEURONS = 30
 LEARNING_RATE = 1e-3
 
@@ -48,7 +49,8 @@ def data_hparams(X_train):
 
 
 ## Build the model
-def _normalized_input(name, width, adapt_data):
+def _normalized_input(name, default_width, adapt_data):
+    width = default_width if adapt_data is None else adapt_data.shape[1]
     inputs = keras.Input(shape=(width,), name=name)
     normalization = keras.layers.Normalization(name=f"normalization_{name}")
     if adapt_data is not None:
@@ -59,8 +61,7 @@ def _normalized_input(name, width, adapt_data):
 def build_deep_and_wide(adapt_data=None, single_input=False, n_neurons=N_NEURONS):
     """The uncompiled graph: ``(inputs, wide_features, deep_hidden)`` shared with wide_deep_aux."""
     if single_input:
-        width = adapt_data.shape[1] if adapt_data is not None else 8
-        inputs, normalized = _normalized_input("features", width, adapt_data)
+        inputs, normalized = _normalized_input("features", 8, adapt_data)
         wide, deep = normalized, normalized
     else:
         adapt_data = adapt_data or {}

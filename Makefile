@@ -1,0 +1,40 @@
+# Everything the project needs is installed from here and tox.ini; nothing by hand.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# An unpinned torch resolves to the newest CUDA build (gigabytes); the constraints file pins
+# the CPU wheel. PIP_CONSTRAINT reaches every pip call, tox's included.
+export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
+TOX_ENVS ?= torch,jax,tensorflow,cross
+
+.PHONY: help install demo test test-fast bench clean
+
+help:
+	@echo "make install   create $(VENV) with multikeras and all three backends"
+	@echo "make demo      train the six recipes on torch, jax and tensorflow (embedded data)"
+	@echo "make test      the test suite on each backend, plus the cross-backend env (tox)"
+	@echo "make test-fast the suite in $(VENV) on one backend (KERAS_BACKEND, default torch)"
+	@echo "make bench     the benchmark suite (writes benchmarks/results/)"
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+	$(BIN)/pip install -e ".[dev]"
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/multikeras compare --data embedded --out runs/demo
+
+test: install
+	$(BIN)/tox run -e $(TOX_ENVS)
+
+test-fast: install
+	$(BIN)/pytest -m "not cross" -q
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .tox build *.egg-info runs

@@ -1,0 +1,48 @@
+"""Shared fixtures. Tests never touch the network: downloading is switched off here."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ["MULTIKERAS_OFFLINE"] = "1"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import multikeras  # noqa: E402  (selects the backend before any test imports Keras)
+
+REAL_FILES = {
+    "fashion-mnist": "train-images-idx3-ubyte.gz",
+    "california-housing": "cal_housing.data",
+    "timeseries": "monthly-sunspots.csv",
+}
+
+
+@pytest.fixture(scope="session")
+def backend():
+    return multikeras.active_backend()
+
+
+@pytest.fixture(scope="session")
+def real_data_dir():
+    """The directory with the published files, or a skip that says how to provide it."""
+    value = os.environ.get("MULTIKERAS_DATA_DIR")
+    if not value:
+        pytest.skip("real-data test: set MULTIKERAS_DATA_DIR to a folder with the published files (../shared/data here)")
+    root = Path(value)
+    missing = [f"{folder}/{name}" for folder, name in REAL_FILES.items() if not (root / folder / name).is_file()]
+    if missing:
+        pytest.skip(f"real-data test: {root} lacks {', '.join(missing)}")
+    return root
+
+
+def run_python(code, env_update=None, timeout=300):
+    """Run ``code`` in a fresh interpreter (a backend is fixed per process) and return the result."""
+    env = dict(os.environ)
+    for key, value in (env_update or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout)

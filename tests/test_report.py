@@ -1,0 +1,37 @@
+import json
+
+from multikeras import report
+
+ROWS = [
+    {"recipe": "lstm_forecaster", "backend": "torch", "metric": "mae", "value": 0.2, "baseline": 0.3, "fit_seconds": 1.5,
+     "predict_ms": 3.0, "status": "ok", "parity_source": "torch", "parity_max_abs_diff": None,
+     "history": {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}},
+    {"recipe": "lstm_forecaster", "backend": "jax", "metric": "mae", "value": 0.21, "baseline": 0.3, "fit_seconds": 0.5,
+     "predict_ms": 1.0, "status": "ok", "parity_source": "torch", "parity_max_abs_diff": 3e-3,
+     "history": {"loss": [1.0, 0.4], "val_loss": [1.2, 0.6]}},
+    {"recipe": "lstm_forecaster", "backend": "tensorflow", "status": "not installed"},
+]
+
+
+def test_table_marks_source_parity_failures_and_naive_baseline():
+    table = report.format_table(ROWS)
+    lines = table.splitlines()
+    assert lines[0].split("|")[1].strip() == "recipe" and len(lines) == 2 + len(ROWS)
+    assert "source" in lines[2] and "(naive 0.3000)" in lines[2]
+    assert "FAIL >0.0001" in lines[3]
+    assert "not installed" in lines[4]
+
+
+def test_json_rows_lead_with_documented_keys_and_drop_history():
+    rows = report.json_rows(ROWS)
+    assert list(rows[0])[:7] == ["recipe", "backend", "metric", "value", "fit_seconds", "parity_max_abs_diff", "status"]
+    assert all("history" not in row for row in rows)
+    assert rows[2]["value"] is None
+
+
+def test_write_report_writes_table_results_and_one_png_per_recipe(tmp_path):
+    written = report.write_report(ROWS, tmp_path)
+    assert written["table"].read_text().startswith("| recipe")
+    assert len(json.loads(written["results"].read_text())) == 3
+    assert [p.name for p in written["curves"]] == ["lstm_forecaster.png"]
+    assert written["curves"][0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,40 @@
+import pytest
+
+from .conftest import run_python
+
+WORKLOAD = """
+import sys, tempfile
+import multikeras
+from recipes import wide_deep
+multikeras.set_seed(0)
+(X, y), _, _ = wide_deep.load_data("embedded")
+model = wide_deep.build_model(**wide_deep.data_hparams(X))
+model.fit(X, y, epochs=1, verbose=0)
+model.get_config()
+multikeras.load_model(multikeras.save_model(model, tempfile.mkdtemp() + "/m.keras"))
+print("tensorflow" in sys.modules)
+"""
+
+
+@pytest.mark.cross
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_torch_and_jax_runs_never_import_tensorflow(backend):
+    """Meaningful where TensorFlow is installed, hence the cross env."""
+    result = run_python(WORKLOAD, {"KERAS_BACKEND": backend})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+@pytest.mark.cross
+def test_switch_restores_keras_behaviour():
+    code = WORKLOAD.replace("import sys, tempfile", "import os, sys, tempfile")
+    result = run_python(code, {"KERAS_BACKEND": "torch", "MULTIKERAS_KEEP_TF_UNLOADED": "0"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "True"  # Keras's own serializer imports it
+
+
+@pytest.mark.cross
+def test_tensorflow_is_usable_once_imported_explicitly():
+    code = "import multikeras, tensorflow, keras\nprint(keras.src.utils.module_utils.tensorflow.available)"
+    result = run_python(code, {"KERAS_BACKEND": "torch"})
+    assert result.stdout.strip().splitlines()[-1] == "True"
