@@ -9,6 +9,7 @@ from .worker import PARITY_TOLERANCE
 
 __all__ = ["format_table", "json_rows", "plot_learning_curves", "write_report"]
 
+LOG_SCALE_RATIO = 20
 COLUMNS = ("recipe", "backend", "metric", "value", "fit s", "predict ms", "parity", "status")
 
 
@@ -75,6 +76,7 @@ def plot_learning_curves(rows, directory) -> list:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -91,6 +93,10 @@ def plot_learning_curves(rows, directory) -> list:
             if "val_loss" in history:
                 ax.plot(epochs, history["val_loss"], color=color, linestyle="--", label=f"{row['backend']} valid")
         ax.set(title=f"{recipe}: loss per epoch", xlabel="epoch", ylabel="loss")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        losses = [v for row in runs for key in ("loss", "val_loss") for v in row["history"].get(key, []) if v > 0]
+        if losses and max(losses) > LOG_SCALE_RATIO * min(losses):
+            ax.set_yscale("log")  # early epochs would otherwise flatten the part worth reading
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")
         fig.tight_layout()
