@@ -6,15 +6,18 @@ backends runs one subprocess per backend (see :mod:`multikeras.runner`).
 """
 
 from .backend import BACKENDS, active_backend, select_default_backend, use_backend
+from .threads import configure_from_environment
 
 select_default_backend()
+configure_from_environment()  # joblib/Dask worker thread budgets reach XLA and TensorFlow too
 
 from . import tensorflow_guard  # noqa: E402
 
 tensorflow_guard.install()  # Keras's serializer would otherwise import TensorFlow on torch/JAX
 
+from .fitting import fit  # noqa: E402
 from .saving import load_model, save_model  # noqa: E402
 from .seeding import set_seed  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["BACKENDS", "active_backend", "use_backend", "save_model", "load_model", "set_seed", "__version__"]
+__all__ = ["BACKENDS", "active_backend", "use_backend", "fit", "save_model", "load_model", "set_seed", "__version__"]

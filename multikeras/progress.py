@@ -7,6 +7,8 @@ import time
 
 __all__ = ["ProgressPrinter"]
 
+QUIET_SECONDS = 30  # off a terminal, epoch lines are printed at most this often
+
 
 class ProgressPrinter:
     """Feed it runner events; it writes to ``stream`` (stderr, so stdout stays parseable)."""
@@ -17,6 +19,7 @@ class ProgressPrinter:
         self.live = getattr(self.stream, "isatty", lambda: False)()
         self.done = 0
         self.started = time.perf_counter()
+        self.last_line = self.started
 
     def __call__(self, event):
         handler = getattr(self, f"_on_{event['event']}", None)
@@ -27,10 +30,12 @@ class ProgressPrinter:
         return f"[{self.done + 1}/{self.total} {time.perf_counter() - self.started:6.0f}s]"
 
     def _write(self, text, final=True):
+        now = time.perf_counter()
         if self.live:
             self.stream.write("\r\033[K" + text + ("\n" if final else ""))
-        elif final:
+        elif final or now - self.last_line >= QUIET_SECONDS:
             self.stream.write(text + "\n")
+            self.last_line = now
         self.stream.flush()
 
     def _on_start(self, event):

@@ -3,13 +3,21 @@
 Saves are atomic (temporary file in the same directory, fsync, rename), so a crash mid-save
 leaves the previous file loadable. Loads check the file before Keras sees it, so a truncated
 or foreign file is reported by name instead of as a zip traceback.
+
+Portability: on torch, Keras swaps optimizers for torch subclasses and records their private
+module (``keras.src.backend.torch.optimizers.torch_sgd``). Loaded elsewhere, that imports
+torch and trains with torch's optimizer code (TensorFlow then fails with a torch TypeError).
+``.keras`` files are therefore written, and read, with the public ``keras.optimizers`` module,
+which Keras resolves to the right class on each backend.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import os
+import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -19,6 +27,37 @@ __all__ = ["save_model", "load_model", "SUFFIXES"]
 # Longest suffix first: ".weights.h5" must win over ".h5".
 SUFFIXES = (".weights.h5", ".keras", ".h5")
 DEFAULT_SUFFIX = ".keras"
+BACKEND_PRIVATE_MODULE = re.compile(r"^keras\.src\.backend\.\w+\.optimizers(\.\w+)?$")
+PUBLIC_OPTIMIZERS = "keras.optimizers"
+
+
+def _publicize(node) -> bool:
+    """Point backend-private optimizer modules at ``keras.optimizers``, in place; True if changed."""
+    changed = False
+    if isinstance(node, dict):
+        module = node.get("module")
+        if isinstance(module, str) and BACKEND_PRIVATE_MODULE.match(module):
+            node["module"] = PUBLIC_OPTIMIZERS
+            changed = True
+        for value in node.values():
+            changed |= _publicize(value)
+    elif isinstance(node, list):
+        for value in node:
+            changed |= _publicize(value)
+    return changed
+
+
+def _portable_copy(source: Path, target: Path) -> bool:
+    """Write ``source`` to ``target`` with a portable config.json; False (nothing written) if already portable."""
+    with zipfile.ZipFile(source) as archive:
+        config = json.loads(archive.read("config.json"))
+        if not _publicize(config):
+            return False
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as out:
+            for item in archive.infolist():
+                data = json.dumps(config).encode() if item.filename == "config.json" else archive.read(item)
+                out.writestr(item, data)
+    return True
 
 
 def _format_of(path: Path) -> str:
@@ -60,6 +99,10 @@ def save_model(model, path) -> Path:
             model.save_weights(tmp, overwrite=True)
         else:
             model.save(tmp, overwrite=True)
+        if suffix == ".keras":
+            portable = tmp.with_name(tmp.name + ".portable.keras")
+            if _portable_copy(tmp, portable):
+                os.replace(portable, tmp)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -107,9 +150,16 @@ def load_model(path, *, compile: bool = True, custom_objects=None):
     if suffix == ".keras":
         _check_keras_archive(path)
     _register_recipe_objects()
+    with tempfile.TemporaryDirectory(prefix="multikeras-load-") as scratch:
+        portable = Path(scratch) / path.name
+        source = portable if suffix == ".keras" and _portable_copy(path, portable) else path
+        return _keras_load(source, path, compile, custom_objects)
+
+
+def _keras_load(source: Path, shown: Path, compile, custom_objects):
     import keras
 
     try:
-        return keras.saving.load_model(path, compile=compile, custom_objects=custom_objects)
+        return keras.saving.load_model(source, compile=compile, custom_objects=custom_objects)
     except (OSError, EOFError, KeyError, zipfile.BadZipFile) as err:
-        raise ValueError(f"Cannot load {str(path)!r}: {type(err).__name__}: {err}") from err
+        raise ValueError(f"Cannot load {str(shown)!r}: {type(err).__name__}: {err}") from err

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["set_seed"]
+__all__ = ["set_seed", "current_seed"]
+
+_seed = None
 
 
 def set_seed(seed: int) -> int:
@@ -11,5 +13,12 @@ def set_seed(seed: int) -> int:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
     import keras
 
+    global _seed
     keras.utils.set_random_seed(seed)
+    _seed = seed
     return seed
+
+
+def current_seed():
+    """The last seed set through :func:`set_seed` in this process, or None."""
+    return _seed

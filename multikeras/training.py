@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .backend import active_backend
+from .fitting import fit
 from .seeding import set_seed
 
 __all__ = ["RecipeRun", "train_recipe", "flatten_predictions", "PREDICT_REPEATS"]
@@ -59,8 +60,8 @@ def train_recipe(recipe, source="embedded", data_dir=None, epochs=None, seed=42,
     if batch_size is not None:
         fit_kwargs["batch_size"] = batch_size
     start = time.perf_counter()
-    history = model.fit(
-        X_train, y_train, validation_data=(X_valid, y_valid), callbacks=list(callbacks), verbose=verbose, **fit_kwargs
+    history = fit(
+        model, X_train, y_train, validation_data=(X_valid, y_valid), callbacks=list(callbacks), verbose=verbose, **fit_kwargs
     )
     fit_seconds = time.perf_counter() - start
     predictions, predict_ms = _time_predict(model, X_test)

@@ -14,6 +14,8 @@ from sklearn.model_selection import train_test_split
 import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 import keras
 from multikeras import datasets, scoring
+from multikeras.sklearn import KerasClassifier
+from multikeras.sklearn.recipe_model import recipe_estimator
 
 NAME = "classifier_mlp"
 METRIC = "accuracy"
@@ -79,3 +81,9 @@ def build_model(input_shape=INPUT_SHAPE, hidden_units=HIDDEN_UNITS, n_classes=N_
 ## Evaluate
 def score(y_true, y_pred):
     return scoring.accuracy(y_true, y_pred)
+
+
+## Use it in scikit-learn
+def estimator(**params):
+    """A KerasClassifier over flattened images (n_samples, n_pixels); ``params`` override."""
+    return recipe_estimator(NAME, KerasClassifier, **params)

@@ -15,6 +15,8 @@ import numpy as np
 import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 import keras
 from multikeras import datasets, scoring
+from multikeras.sklearn import KerasRegressor
+from multikeras.sklearn.recipe_model import recipe_estimator
 from multikeras.windowing import make_windows, split_windows
 
 NAME = "lstm_forecaster"
@@ -70,3 +72,9 @@ def score(y_true, y_pred):
 def baseline(X, y):
     """MAE of the naive forecast: the next value equals the window's last value."""
     return scoring.mae(y, X[:, -1, 0])
+
+
+## Use it in scikit-learn
+def estimator(**params):
+    """A KerasRegressor on windows X (samples, window, 1) from make_windows; ``params`` override."""
+    return recipe_estimator(NAME, KerasRegressor, **params)

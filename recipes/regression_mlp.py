@@ -12,6 +12,8 @@ scaling travels inside the saved model. The book reaches a test RMSE of about 0.
 import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 import keras
 from multikeras import scoring
+from multikeras.sklearn import KerasRegressor
+from multikeras.sklearn.recipe_model import recipe_estimator
 
 from ._housing import housing_splits
 
@@ -58,3 +60,9 @@ def build_model(n_features=N_FEATURES, n_hidden=N_HIDDEN, n_neurons=N_NEURONS, l
 ## Evaluate
 def score(y_true, y_pred):
     return scoring.rmse(y_true, y_pred)
+
+
+## Use it in scikit-learn
+def estimator(**params):
+    """A KerasRegressor whose Normalization adapts to each training fold; ``params`` override."""
+    return recipe_estimator(NAME, KerasRegressor, **params)

@@ -15,6 +15,8 @@ variant (all features on both paths, as in the book's first version) is a build 
 import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 import keras
 from multikeras import scoring
+from multikeras.sklearn import KerasRegressor
+from multikeras.sklearn.recipe_model import recipe_estimator
 
 from ._housing import housing_splits
 
@@ -89,3 +91,13 @@ def build_model(adapt_data=None, single_input=False, n_neurons=N_NEURONS, learni
 ## Evaluate
 def score(y_true, y_pred):
     return scoring.rmse(y_true, y_pred)
+
+
+## Use it in scikit-learn
+FEATURE_GROUPS = {"wide": [0, 1, 2, 3, 4], "deep": [2, 3, 4, 5, 6, 7]}
+
+
+def estimator(**params):
+    """A KerasRegressor on a plain 2-D X; ``feature_groups`` (default: housing's columns)
+    maps each input to column indices or DataFrame column names."""
+    return recipe_estimator(NAME, KerasRegressor, **{"feature_groups": FEATURE_GROUPS, **params})

@@ -13,6 +13,8 @@ are trained on the same target.
 import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 import keras
 from multikeras import scoring
+from multikeras.sklearn import KerasRegressor
+from multikeras.sklearn.recipe_model import recipe_estimator
 
 from . import wide_deep
 
@@ -65,3 +67,16 @@ def main_output(y):
 
 def score(y_true, y_pred):
     return scoring.rmse(main_output(y_true), main_output(y_pred))
+
+
+## Use it in scikit-learn
+class MainOutputRegressor(KerasRegressor):
+    """Fits both heads from one y (the wrapper copies it) and reports the "output" head."""
+
+    def _main_output(self, raw):
+        return main_output(raw)
+
+
+def estimator(**params):
+    """A MainOutputRegressor on a plain 2-D X, columns grouped as in wide_deep.estimator."""
+    return recipe_estimator(NAME, MainOutputRegressor, **{"feature_groups": wide_deep.FEATURE_GROUPS, **params})

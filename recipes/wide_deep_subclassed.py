@@ -13,6 +13,8 @@ lets it save and load as .keras on any backend.
 import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 import keras
 from multikeras import scoring
+from multikeras.sklearn import KerasRegressor
+from multikeras.sklearn.recipe_model import recipe_estimator
 
 from . import wide_deep
 
@@ -73,3 +75,9 @@ def build_model(adapt_data=None, n_neurons=N_NEURONS, learning_rate=LEARNING_RAT
 ## Evaluate
 def score(y_true, y_pred):
     return scoring.rmse(y_true, y_pred)
+
+
+## Use it in scikit-learn
+def estimator(**params):
+    """As wide_deep.estimator, with the subclassed model."""
+    return recipe_estimator(NAME, KerasRegressor, **{"feature_groups": wide_deep.FEATURE_GROUPS, **params})

@@ -63,3 +63,21 @@ def test_unknown_suffix_names_the_formats(tmp_path):
     (tmp_path / "model.pt").write_bytes(b"x")
     with pytest.raises(ValueError, match=r"\.keras"):
         multikeras.load_model(tmp_path / "model.pt")
+
+
+def test_saved_config_names_only_public_optimizer_modules(model, tmp_path):
+    import json
+    import zipfile
+
+    path = multikeras.save_model(model, tmp_path / "m.keras")
+    config = json.loads(zipfile.ZipFile(path).read("config.json"))
+    assert config["compile_config"]["optimizer"]["module"] == "keras.optimizers"
+
+
+def test_backend_private_modules_are_rewritten_anywhere_in_the_config():
+    from multikeras.saving import _publicize
+
+    config = {"a": [{"module": "keras.src.backend.torch.optimizers.torch_adam"}], "b": {"module": "keras.layers"}}
+    assert _publicize(config)
+    assert config == {"a": [{"module": "keras.optimizers"}], "b": {"module": "keras.layers"}}
+    assert not _publicize(config)

@@ -38,3 +38,24 @@ def test_tensorflow_is_usable_once_imported_explicitly():
     code = "import multikeras, tensorflow, keras\nprint(keras.src.utils.module_utils.tensorflow.available)"
     result = run_python(code, {"KERAS_BACKEND": "torch"})
     assert result.stdout.strip().splitlines()[-1] == "True"
+
+
+@pytest.mark.cross
+@pytest.mark.parametrize("target", ["jax", "tensorflow"])
+def test_a_torch_saved_model_keeps_training_on_another_backend(tmp_path, target):
+    """Keras on torch records torch-only optimizer classes; loaded elsewhere they broke training."""
+    path = tmp_path / "m.keras"
+    save = (
+        "import multikeras\nfrom recipes import classifier_mlp\n"
+        f"multikeras.save_model(classifier_mlp.build_model(input_shape=(8, 8)), {str(path)!r})"
+    )
+    assert run_python(save, {"KERAS_BACKEND": "torch"}).returncode == 0
+    train = (
+        "import sys, numpy as np, multikeras\n"
+        f"model = multikeras.load_model({str(path)!r})\n"
+        "model.fit(np.zeros((4, 8, 8), 'float32'), np.zeros(4), verbose=0)\n"
+        "print('torch' in sys.modules)"
+    )
+    result = run_python(train, {"KERAS_BACKEND": target})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "False"

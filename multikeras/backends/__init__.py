@@ -1,0 +1,1 @@
+"""Backend-specific code, each module imported only inside a branch on the active backend."""

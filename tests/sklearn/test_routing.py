@@ -1,0 +1,25 @@
+import pytest
+
+from multikeras.sklearn import routing
+
+
+def test_is_routed_needs_a_known_prefix_and_a_name():
+    assert routing.is_routed("model__units")
+    assert routing.is_routed("callbacks__0__patience")
+    assert not routing.is_routed("units") and not routing.is_routed("model__") and not routing.is_routed("foo__bar")
+
+
+def test_routed_strips_one_level():
+    params = {"callbacks__0__patience": 3, "callbacks__es__verbose": 1, "model__units": 4}
+    assert routing.routed(params, "callbacks") == {"0__patience": 3, "es__verbose": 1}
+    assert routing.routed(routing.routed(params, "callbacks"), "0") == {"patience": 3}
+
+
+def test_unknown_names_get_a_suggestion():
+    with pytest.raises(ValueError, match=r"has no parameter 'hiden'\. Did you mean 'hidden'\?"):
+        routing.reject_unknown(["hiden"], {"hidden", "lr"}, "The build function 'mlp'")
+
+
+def test_accepted_names_is_none_for_var_keyword():
+    assert routing.accepted_names(lambda meta, **kw: None) is None
+    assert routing.accepted_names(lambda meta, hidden=1, *, lr=2: None) == {"meta", "hidden", "lr"}

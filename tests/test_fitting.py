@@ -1,0 +1,60 @@
+import numpy as np
+
+import keras
+import multikeras
+
+
+SEEN = []  # module-level: Keras copies compiled metrics, so an attribute would not come back
+
+
+class OrderRecorder(keras.metrics.Metric):
+    """Records the labels each training batch carries (needs run_eagerly)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(name="order", **kwargs)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if keras.config.backend() == "jax":  # JAX traces metric updates even with run_eagerly
+            import jax
+
+            jax.debug.callback(_record, y_true, ordered=True)
+        else:
+            _record(keras.ops.convert_to_numpy(y_true))
+
+    def result(self):
+        return 0.0
+
+
+def _record(y_true):
+    labels = np.asarray(y_true).ravel().astype(int).tolist()
+    if len(set(labels)) > 1:  # Keras builds metrics once on a dummy batch of ones
+        SEEN.append(labels)
+
+
+def epoch_orders(seed, epochs=3, n=24, batch_size=8):
+    multikeras.set_seed(seed)
+    SEEN.clear()
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse", metrics=[OrderRecorder()], run_eagerly=True)
+    x = np.arange(n, dtype="float32").reshape(n, 1)
+    multikeras.fit(model, x, x[:, 0], epochs=epochs, batch_size=batch_size, verbose=0)
+    per_epoch = n // batch_size
+    return [sum(SEEN[i * per_epoch : (i + 1) * per_epoch], []) for i in range(epochs)]
+
+
+def test_seeded_fit_reshuffles_every_epoch_and_repeats_across_runs():
+    """On TensorFlow, Keras alone replays one permutation every epoch once a seed is set."""
+    orders = epoch_orders(seed=3)
+    assert all(sorted(order) == list(range(24)) for order in orders)
+    assert orders[0] != orders[1] or orders[1] != orders[2]
+    assert epoch_orders(seed=3) == orders
+    assert epoch_orders(seed=4) != orders
+
+
+def test_validation_split_takes_the_last_samples():
+    multikeras.set_seed(0)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x = np.arange(20, dtype="float32").reshape(20, 1)
+    history = multikeras.fit(model, x, x[:, 0] * 0, epochs=1, batch_size=4, validation_split=0.25, verbose=0)
+    assert "val_loss" in history.history
