@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["set_seed", "current_seed"]
+import contextlib
+import random
+
+__all__ = ["set_seed", "current_seed", "seeded_build"]
 
 _seed = None
 
@@ -22,3 +25,25 @@ def set_seed(seed: int) -> int:
 def current_seed():
     """The last seed set through :func:`set_seed` in this process, or None."""
     return _seed
+
+
+@contextlib.contextmanager
+def seeded_build(seed):
+    """Build models with initializer seeds that no other thread can shift.
+
+    Keras gives each unseeded initializer and dropout layer a seed drawn from Python's global
+    ``random`` at construction. In a threaded host (a Dask worker's event loop draws retry
+    jitter from the same stream) those draws interleave, so the same seed built different
+    weights. Inside the block Keras draws from a private generator seeded with ``seed``.
+    """
+    if seed is None:
+        yield
+        return
+    from keras.src.random import seed_generator
+
+    previous = seed_generator.python_random
+    seed_generator.python_random = random.Random(seed)
+    try:
+        yield
+    finally:
+        seed_generator.python_random = previous

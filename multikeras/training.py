@@ -10,7 +10,7 @@ import numpy as np
 
 from .backend import active_backend
 from .fitting import fit
-from .seeding import set_seed
+from .seeding import seeded_build, set_seed
 
 __all__ = ["RecipeRun", "train_recipe", "flatten_predictions", "PREDICT_REPEATS"]
 
@@ -53,7 +53,8 @@ def train_recipe(recipe, source="embedded", data_dir=None, epochs=None, seed=42,
     """Load the recipe's data, build its model with ``seed``, fit, time predict and score it."""
     set_seed(seed)
     (X_train, y_train), (X_valid, y_valid), (X_test, y_test) = recipe.load_data(source, data_dir)
-    model = recipe.build_model(**recipe.data_hparams(X_train))
+    with seeded_build(seed):
+        model = recipe.build_model(**recipe.data_hparams(X_train))
     fit_kwargs = dict(recipe.FIT_KWARGS)
     if epochs is not None:
         fit_kwargs["epochs"] = epochs

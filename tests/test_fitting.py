@@ -58,3 +58,32 @@ def test_validation_split_takes_the_last_samples():
     x = np.arange(20, dtype="float32").reshape(20, 1)
     history = multikeras.fit(model, x, x[:, 0] * 0, epochs=1, batch_size=4, validation_split=0.25, verbose=0)
     assert "val_loss" in history.history
+
+
+def test_seeded_builds_ignore_other_threads_drawing_from_random():
+    """A Dask worker's event loop draws from Python's global random while models are built."""
+    import random
+    import threading
+
+    from multikeras.seeding import seeded_build
+
+    stop = threading.Event()
+
+    def noisy():
+        while not stop.is_set():
+            random.random()
+
+    def build(seed):
+        multikeras.set_seed(seed)
+        with seeded_build(seed):
+            model = keras.Sequential([keras.Input((4,))] + [keras.layers.Dense(8) for _ in range(20)])
+        return np.concatenate([keras.ops.convert_to_numpy(w).ravel() for w in model.weights])
+
+    thread = threading.Thread(target=noisy, daemon=True)
+    thread.start()
+    try:
+        first, second = build(11), build(11)
+    finally:
+        stop.set()
+        thread.join()
+    np.testing.assert_array_equal(first, second)

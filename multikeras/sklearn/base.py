@@ -45,7 +45,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .. import saving
 from ..fitting import fit
-from ..seeding import set_seed
+from ..seeding import seeded_build, set_seed
 from . import routing
 
 __all__ = ["BaseWrapper"]
@@ -204,15 +204,16 @@ class BaseWrapper(BaseEstimator):
 
     # ---- fit / predict ------------------------------------------------------------------
     def _seed(self, reuse):
-        """Seed from random_state; continued training is offset by the epochs already run."""
+        """Seed from random_state and return the seed (None: unseeded); continued training is
+        offset by the epochs already run."""
         if self.random_state is None:
-            return
+            return None
         if isinstance(self.random_state, (int, np.integer)) and not isinstance(self.random_state, bool):
             done = len(self.history_.get("loss", [])) if reuse else 0
             seed = int(self.random_state) + done
         else:
             seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        set_seed(seed)
+        return set_seed(seed)
 
     def _fit_kwargs(self, overrides) -> dict:
         """Keras fit arguments; callbacks passed to ``fit`` are added to the configured ones."""
@@ -245,9 +246,10 @@ class BaseWrapper(BaseEstimator):
         if not reuse:
             self.feature_groups_ = self._resolve_feature_groups()
         inputs = self._model_inputs(X)
-        self._seed(reuse)
+        seed = self._seed(reuse)
         if not reuse:
-            self.model_ = self._build_model(inputs)
+            with seeded_build(seed):
+                self.model_ = self._build_model(inputs)
             self.history_ = defaultdict(list)
         history = fit(self.model_, inputs, self._model_targets(targets), sample_weight=weights, **self._fit_kwargs(overrides))
         for key, values in history.history.items():

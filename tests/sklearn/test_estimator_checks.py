@@ -2,6 +2,8 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import keras
+
 from multikeras.sklearn import KerasClassifier, KerasRegressor
 
 from .models import mlp
@@ -21,7 +23,21 @@ CHECKED = [
 ]
 
 
+# On JAX, XLA's float32 kernels may round a row one ulp differently depending on where it sits
+# in the batch (measured: 3e-8 on 1 of 20 rows); scikit-learn asks for rtol 1e-7 in float64.
+JAX_FLOAT32_ORDER = (
+    "float32 XLA kernels can differ by one ulp (3e-8) with a row's position in the batch; "
+    "scikit-learn asks for float64 exactness"
+)
+EXPECTED_ON_JAX = {
+    "check_methods_sample_order_invariance": JAX_FLOAT32_ORDER,
+    "check_methods_subset_invariance": JAX_FLOAT32_ORDER,
+}
+
+
 def expected_failures(estimator):
+    if keras.config.backend() == "jax":
+        return {**EXPECTED_FAILURES, **EXPECTED_ON_JAX}
     return EXPECTED_FAILURES
 
 
