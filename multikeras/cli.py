@@ -26,31 +26,26 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _whole_number(minimum):
+    """An argparse type: an integer of at least ``minimum``."""
 
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
 
-def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+    return parse
 
 
 def _common(parser):
     parser.add_argument("--data", choices=("embedded", "real"), default="embedded", help="embedded sample data (default) or the published data sets")
     parser.add_argument("--data-dir", help="directory holding the published files (default: $MULTIKERAS_DATA_DIR, else Keras's cache)")
-    parser.add_argument("--epochs", type=_positive_int, help="override each recipe's epochs")
-    parser.add_argument("--seed", type=_seed, default=42, help="random seed (default 42)")
+    parser.add_argument("--epochs", type=_whole_number(1), help="override each recipe's epochs")
+    parser.add_argument("--seed", type=_whole_number(0), default=42, help="random seed (default 42)")
     parser.add_argument("--json", action="store_true", help="print results as JSON on stdout")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
 

@@ -7,7 +7,7 @@ from sklearn.model_selection import train_test_split
 
 from multikeras import datasets
 
-__all__ = ["housing_splits"]
+__all__ = ["housing_splits", "compile_for_rmse"]
 
 SPLIT_SEED = 42
 # Diabetes targets run 25-346; in hundreds they sit on the same scale as housing's $100k units.
@@ -32,3 +32,15 @@ def housing_splits(source="embedded", data_dir=None):
     X_train_full, X_test, y_train_full, y_test = train_test_split(X, y, random_state=SPLIT_SEED)
     X_train, X_valid, y_train, y_valid = train_test_split(X_train_full, y_train_full, random_state=SPLIT_SEED)
     return (X_train, y_train), (X_valid, y_valid), (X_test, y_test)
+
+
+def compile_for_rmse(model, learning_rate):
+    """Compile as the book does for housing: MSE loss, Adam, RMSE reported."""
+    import keras
+
+    model.compile(
+        loss="mse",
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        metrics=[keras.metrics.RootMeanSquaredError(name="rmse")],
+    )
+    return model

@@ -15,7 +15,7 @@ from multikeras import scoring
 from multikeras.sklearn import KerasRegressor
 from multikeras.sklearn.recipe_model import recipe_estimator
 
-from ._housing import housing_splits
+from ._housing import compile_for_rmse, housing_splits
 
 NAME = "regression_mlp"
 METRIC = "rmse"
@@ -49,12 +49,7 @@ def build_model(n_features=N_FEATURES, n_hidden=N_HIDDEN, n_neurons=N_NEURONS, l
     for _ in range(n_hidden):
         model.add(keras.layers.Dense(n_neurons, activation="relu"))
     model.add(keras.layers.Dense(1))
-    model.compile(
-        loss="mse",
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        metrics=[keras.metrics.RootMeanSquaredError(name="rmse")],
-    )
-    return model
+    return compile_for_rmse(model, learning_rate)
 
 
 ## Evaluate

@@ -18,7 +18,7 @@ from multikeras import scoring
 from multikeras.sklearn import KerasRegressor
 from multikeras.sklearn.recipe_model import recipe_estimator
 
-from ._housing import housing_splits
+from ._housing import compile_for_rmse, housing_splits
 
 NAME = "wide_deep"
 METRIC = "rmse"
@@ -80,12 +80,7 @@ def build_model(adapt_data=None, single_input=False, n_neurons=N_NEURONS, learni
     concat = keras.layers.Concatenate(name="concat")([wide, deep])
     output = keras.layers.Dense(1, name="output")(concat)
     model = keras.Model(inputs=inputs, outputs=output, name=NAME)
-    model.compile(
-        loss="mse",
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        metrics=[keras.metrics.RootMeanSquaredError(name="rmse")],
-    )
-    return model
+    return compile_for_rmse(model, learning_rate)
 
 
 ## Evaluate

@@ -17,6 +17,7 @@ from multikeras.sklearn import KerasRegressor
 from multikeras.sklearn.recipe_model import recipe_estimator
 
 from . import wide_deep
+from ._housing import compile_for_rmse
 
 NAME = "wide_deep_subclassed"
 METRIC = "rmse"
@@ -64,12 +65,7 @@ def build_model(adapt_data=None, n_neurons=N_NEURONS, learning_rate=LEARNING_RAT
     if adapt_data is not None:
         model.norm_wide.adapt(adapt_data["wide"])
         model.norm_deep.adapt(adapt_data["deep"])
-    model.compile(
-        loss="mse",
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        metrics=[keras.metrics.RootMeanSquaredError(name="rmse")],
-    )
-    return model
+    return compile_for_rmse(model, learning_rate)
 
 
 ## Evaluate

@@ -9,9 +9,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from multikeras.ensemble import KFoldEnsemble
-from multikeras.sklearn import KerasClassifier, KerasRegressor
-
-from .sklearn.models import mlp
+from .sklearn.models import keras_classifier, keras_regressor, mlp
 
 X_CLF, Y_CLF = make_classification(n_samples=150, n_features=6, n_informative=4, n_classes=3, random_state=1)
 X_REG, Y_REG = make_regression(n_samples=150, n_features=5, noise=0.5, random_state=1)
@@ -19,11 +17,11 @@ Y_REG = Y_REG / Y_REG.std()
 
 
 def keras_clf(**params):
-    return KerasClassifier(mlp, **{"optimizer": "adam", "epochs": 6, "verbose": 0, "random_state": 0, **params})
+    return keras_classifier(**{"epochs": 6, **params})
 
 
 def keras_reg(**params):
-    return KerasRegressor(mlp, **{"optimizer": "adam", "optimizer__learning_rate": 0.01, "epochs": 6, "verbose": 0, "random_state": 0, **params})
+    return keras_regressor(**{"optimizer__learning_rate": 0.01, "epochs": 6, **params})
 
 
 def test_classifier_ensemble_averages_fold_probabilities():

@@ -9,19 +9,14 @@ from sklearn.model_selection import GridSearchCV
 import keras
 from multikeras.sklearn import KerasClassifier, KerasRegressor
 
-from .models import binary_sigmoid, mlp
+from .models import binary_sigmoid, keras_classifier, keras_regressor
 
 X_CLF, Y_CLF = make_classification(n_samples=120, n_features=6, n_informative=4, n_classes=3, random_state=0)
 X_REG, Y_REG = make_regression(n_samples=120, n_features=5, noise=0.1, random_state=0)
 Y_REG = Y_REG / Y_REG.std()
 
 
-def classifier(**params):
-    return KerasClassifier(mlp, **{"optimizer": "adam", "epochs": 3, "verbose": 0, "random_state": 0, **params})
-
-
-def regressor(**params):
-    return KerasRegressor(mlp, **{"optimizer": "adam", "epochs": 3, "verbose": 0, "random_state": 0, **params})
+classifier, regressor = keras_classifier, keras_regressor
 
 
 def test_they_are_what_scikit_learn_thinks_they_are():

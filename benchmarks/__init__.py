@@ -1,0 +1,1 @@
+"""Benchmarks: run as `python -m benchmarks` (or `make bench`); results go to benchmarks/results/."""

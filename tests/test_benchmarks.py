@@ -1,0 +1,18 @@
+import json
+
+from .conftest import run_python
+
+
+def test_search_scaling_smoke_run_writes_results(backend, tmp_path):
+    """A smoke run only: speed is measured by `make bench`, never asserted here."""
+    code = (
+        "import benchmarks.search_scaling as b\n"
+        f"b.RESULTS = __import__('pathlib').Path({str(tmp_path)!r})\n"
+        f"b.main(['--quick', '--backends', {backend!r}])"
+    )
+    result = run_python(code, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads((tmp_path / "search_scaling_quick.json").read_text())
+    assert data["quick"] is True and data["results"][0]["status"] == "ok"
+    assert data["results"][0]["seconds_n_jobs_2"] > 0
+    assert "| backend |" in (tmp_path / "search_scaling_quick.md").read_text()
