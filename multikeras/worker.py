@@ -18,8 +18,12 @@ PARITY_TOLERANCE = 1e-4
 
 
 def emit(event: str, **payload) -> None:
-    sys.stdout.write(EVENT_PREFIX + json.dumps({"event": event, **payload}) + "\n")
-    sys.stdout.flush()
+    """Report to the parent; if the parent is gone (closed pipe), stop instead of training on."""
+    try:
+        sys.stdout.write(EVENT_PREFIX + json.dumps({"event": event, **payload}) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise SystemExit("multikeras worker: the parent process is gone; stopping") from None
 
 
 def _epoch_reporter(recipe_name, total_epochs):

@@ -49,3 +49,18 @@ def test_all_recipes_all_backends_with_parity(tmp_path):
             assert row["parity_max_abs_diff"] is None
         else:
             assert row["parity_max_abs_diff"] <= 1e-4 and row["parity_ok"] is True
+
+
+def test_a_worker_stops_when_its_parent_goes_away(backend, tmp_path):
+    import subprocess
+    import sys
+
+    job = {"recipes": ["lstm_forecaster"], "data": "embedded", "data_dir": None, "epochs": 50, "seed": 0,
+           "source_backend": backend, "is_source": True, "artifacts": str(tmp_path / "models")}
+    (tmp_path / "job.json").write_text(json.dumps(job))
+    worker = subprocess.Popen([sys.executable, "-m", "multikeras.worker", str(tmp_path / "job.json")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert "ready" in worker.stdout.readline()
+    worker.stdout.close()  # what a dead parent leaves behind
+    assert worker.wait(timeout=120) != 0
+    assert "parent process is gone" in worker.stderr.read()
