@@ -101,6 +101,9 @@ def _compare(args):
         print(json.dumps(report.json_rows(rows), indent=2))
     else:
         print(report.format_table(rows))
+        fastest = report.format_fastest(rows)
+        if fastest:
+            print("\n" + fastest)
     print(f"{PROG}: wrote {written['table']}, {written['results']} and {len(written['curves'])} learning curves in {out}/curves", file=sys.stderr)
     problems = [r for r in rows if r["status"] not in ("ok", "not installed")] + [r for r in rows if r.get("parity_ok") is False]
     if problems:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .worker import PARITY_TOLERANCE
 
-__all__ = ["format_table", "json_rows", "plot_learning_curves", "write_report"]
+__all__ = ["format_table", "fastest_backends", "format_fastest", "json_rows", "plot_learning_curves", "write_report"]
 
 LOG_SCALE_RATIO = 20
 COLUMNS = ("recipe", "backend", "metric", "value", "fit s", "predict ms", "parity", "status")
@@ -58,13 +58,37 @@ def format_table(rows) -> str:
     return "\n".join([line(COLUMNS), rule, *(line(cells) for cells in body)])
 
 
+def fastest_backends(rows) -> dict:
+    """recipe -> (fastest backend, its fit seconds, slowest/fastest ratio) among successful runs."""
+    fastest = {}
+    for recipe in dict.fromkeys(row["recipe"] for row in rows):
+        timed = [r for r in rows if r["recipe"] == recipe and r.get("status") == "ok" and r.get("fit_seconds")]
+        if timed:
+            best = min(timed, key=lambda r: r["fit_seconds"])
+            slowest = max(r["fit_seconds"] for r in timed)
+            fastest[recipe] = (best["backend"], best["fit_seconds"], slowest / best["fit_seconds"])
+    return fastest
+
+
+def format_fastest(rows) -> str:
+    """One line per recipe naming the backend that fitted fastest (needs two timed backends)."""
+    lines = [
+        f"fastest for {recipe}: {backend} ({seconds:.1f} s to fit; the slowest took {ratio:.1f}x as long)"
+        for recipe, (backend, seconds, ratio) in fastest_backends(rows).items()
+        if sum(1 for r in rows if r["recipe"] == recipe and r.get("status") == "ok") > 1
+    ]
+    return "\n".join(lines)
+
+
 def json_rows(rows) -> list:
     """Rows for ``--json``: the documented keys first, then extras, never the history."""
     from .runner import JSON_KEYS
 
+    fastest = {recipe: backend for recipe, (backend, _, _) in fastest_backends(rows).items()}
     out = []
     for row in rows:
         slim = {key: row.get(key) for key in JSON_KEYS}
+        slim["fastest"] = row.get("status") == "ok" and fastest.get(row["recipe"]) == row["backend"]
         slim.update({k: v for k, v in row.items() if k not in slim and k != "history"})
         out.append(slim)
     return out
@@ -111,7 +135,7 @@ def write_report(rows, out) -> dict:
     """Write table.md, results.json and curves/*.png into ``out``; return their paths."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "table.md").write_text(format_table(rows) + "\n")
+    (out / "table.md").write_text(format_table(rows) + "\n\n" + format_fastest(rows) + "\n")
     (out / "results.json").write_text(json.dumps(json_rows(rows), indent=2) + "\n")
     (out / "histories.json").write_text(
         json.dumps({f"{r['recipe']}/{r['backend']}": r["history"] for r in rows if r.get("history")}) + "\n"

@@ -68,7 +68,7 @@ def test_compare_end_to_end_in_a_subprocess(backend, tmp_path):
         ("wide_deep_subclassed", backend, "ok"), ("lstm_forecaster", backend, "ok")]
     assert "lstm_forecaster: mae" in result.stderr  # progress went to stderr
     assert sorted(p.name for p in (tmp_path / "curves").iterdir()) == ["lstm_forecaster.png", "wide_deep_subclassed.png"]
-    assert (tmp_path / "table.md").read_text().count("\n") == 4
+    assert (tmp_path / "table.md").read_text().startswith("| recipe")
 
 
 @pytest.mark.cross
@@ -76,6 +76,8 @@ def test_compare_table_across_three_backends(tmp_path):
     command = [sys.executable, "-m", "multikeras.cli", "compare", "--recipes", "classifier_mlp", "--epochs", "1", "--out", str(tmp_path)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
-    lines = result.stdout.strip().splitlines()
+    out = result.stdout.strip().splitlines()
+    lines = [line for line in out if line.startswith("|")]
     assert [line.split("|")[2].strip() for line in lines[2:]] == ["torch", "jax", "tensorflow"]
     assert "source" in lines[2] and lines[3].count(" ok") == 2 and lines[4].count(" ok") == 2
+    assert out[-1].startswith("fastest for classifier_mlp: ")

@@ -35,3 +35,12 @@ def test_write_report_writes_table_results_and_one_png_per_recipe(tmp_path):
     assert len(json.loads(written["results"].read_text())) == 3
     assert [p.name for p in written["curves"]] == ["lstm_forecaster.png"]
     assert written["curves"][0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_fastest_backend_is_named_per_recipe():
+    assert report.fastest_backends(ROWS) == {"lstm_forecaster": ("jax", 0.5, 3.0)}
+    assert report.format_fastest(ROWS) == (
+        "fastest for lstm_forecaster: jax (0.5 s to fit; the slowest took 3.0x as long)"
+    )
+    flags = [row["fastest"] for row in report.json_rows(ROWS)]
+    assert flags == [False, True, False]
