@@ -46,7 +46,7 @@ def _worker_env(backend: str) -> dict:
 
 
 def _run_worker(backend, job, workdir: Path, on_event, python):
-    """Run one backend's worker; yields nothing, returns (rows, exit code, last stderr line)."""
+    """Run one backend's worker, forwarding its events; returns (rows, exit code, last stderr line)."""
     job_path = workdir / f"job-{backend}.json"
     job_path.write_text(json.dumps(job))
     log_path = workdir / "logs" / f"{backend}.log"
