@@ -84,24 +84,22 @@ class KFoldEnsemble(BaseEstimator):
             self.refit_estimator_ = _fit_with(clone(self.estimator), X, y, fit_params, epochs=self.refit_epochs_)
         return self
 
-    def _prepared(self, X):
+    def _mean_of(self, method, X):
+        """Mean of ``method`` over the fold models, or the refit model's answer when there is one."""
         check_is_fitted(self, "estimators_")
-        return validate_data(self, X, reset=False, dtype=None)
+        X = validate_data(self, X, reset=False, dtype=None)
+        refit = getattr(self, "refit_estimator_", None)
+        models = [refit] if refit is not None else self.estimators_
+        return np.mean([getattr(model, method)(X) for model in models], axis=0)
 
     def predict_proba(self, X):
         """Mean of the fold models' probabilities (or the refit model's)."""
-        X = self._prepared(X)
-        if getattr(self, "refit_estimator_", None) is not None:
-            return self.refit_estimator_.predict_proba(X)
-        return np.mean([model.predict_proba(X) for model in self.estimators_], axis=0)
+        return self._mean_of("predict_proba", X)
 
     def predict(self, X):
         if is_classifier(self):
             return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-        X = self._prepared(X)
-        if getattr(self, "refit_estimator_", None) is not None:
-            return self.refit_estimator_.predict(X)
-        return np.mean([model.predict(X) for model in self.estimators_], axis=0)
+        return self._mean_of("predict", X)
 
     def score(self, X, y, sample_weight=None):
         """Accuracy for classifiers, R² for regressors, like the wrapped estimator."""
