@@ -1,11 +1,10 @@
-"""`python -m benchmarks`: every benchmark in this folder, in turn.
-
-So far: grid-search scaling (n_jobs=1 vs 2). Pass --quick for a smoke run.
-"""
+"""`python -m benchmarks`: every benchmark in this folder, in turn; --quick for a smoke run."""
 
 import sys
 
-from . import search_scaling
+from . import peak_memory, search_scaling
 
 if __name__ == "__main__":
-    search_scaling.main(sys.argv[1:])
+    args = sys.argv[1:]
+    search_scaling.main(args)
+    peak_memory.main(["--quick"] if "--quick" in args else [])

@@ -14,14 +14,14 @@ Each backend runs in its own process (Keras fixes its backend per process).
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-RESULTS = Path(__file__).parent / "results"
+from . import results_io
+
+RESULTS = results_io.RESULTS
 
 GRID = {"model__n_neurons": [16, 32, 64, 128], "model__n_hidden": [1, 2]}
 CV = 3
@@ -91,10 +91,7 @@ def main(argv=None):
 
 def write(results, quick):
     """benchmarks/results/search_scaling.{json,md}, stamped with the date and the machine."""
-    stamp = {"date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores", "quick": quick}
-    RESULTS.mkdir(exist_ok=True)
-    name = "search_scaling_quick" if quick else "search_scaling"
-    (RESULTS / f"{name}.json").write_text(json.dumps({**stamp, "results": results}, indent=2) + "\n")
+    stamp = results_io.stamp(quick)
     fits = results[0].get("fits", "?")
     lines = [
         f"GridSearchCV, {fits} fits per search, {stamp['date']}, {stamp['machine']}",
@@ -107,7 +104,7 @@ def write(results, quick):
             lines.append(f"| {r['backend']} | {r['data']} | {r['rows']} | {r['seconds_n_jobs_1']:.1f} | {r['seconds_n_jobs_2']:.1f} | {r['speedup']:.2f}x |")
         else:
             lines.append(f"| {r['backend']} | | | | | {r['status']} |")
-    (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n")
+    results_io.write("search_scaling", {**stamp, "results": results}, lines, RESULTS)
 
 
 if __name__ == "__main__":

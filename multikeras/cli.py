@@ -68,6 +68,13 @@ def build_parser():
     run.add_argument("recipe", help="recipe name (see `multikeras recipes`)")
     run.add_argument("--backend", help="torch (default), jax or tensorflow")
     run.add_argument("--save", help="save the trained model here (.keras unless the name says otherwise)")
+    run.add_argument("--batch-size", type=_whole_number(1), help="override the recipe's batch size")
+    run.add_argument("--patience", type=_whole_number(1), help="stop after N epochs without a better val_loss, keeping the best weights")
+    run.add_argument("--checkpoint", help="keep the best model so far (by val_loss) at this path, saved atomically")
+    run.add_argument(
+        "--backup-dir", help="back up every epoch here; rerunning the same command after a crash resumes from the last epoch"
+    )
+    run.add_argument("--class-weight", choices=("balanced",), help="weight classes by n_samples / (n_classes * count) (classifiers)")
     _common(run)
     run.set_defaults(handler=_run)
 
@@ -122,10 +129,21 @@ def _run(args):
 
     recipe = recipes.get(args.recipe)
     from .saving import save_model
-    from .training import train_recipe
+    from .training import run_callbacks, train_recipe
 
     verbose = 0 if args.json else (1 if sys.stdout.isatty() else 2)
-    result = train_recipe(recipe, args.data, args.data_dir, epochs=args.epochs, seed=args.seed, verbose=verbose)
+    callbacks = run_callbacks(patience=args.patience, checkpoint=args.checkpoint, backup_dir=args.backup_dir)
+    result = train_recipe(
+        recipe,
+        args.data,
+        args.data_dir,
+        epochs=args.epochs,
+        seed=args.seed,
+        verbose=verbose,
+        callbacks=callbacks,
+        batch_size=args.batch_size,
+        class_weight=args.class_weight,
+    )
     row = dict(result.row, status="ok")
     if args.save:
         row["saved_to"] = str(save_model(result.model, args.save))
@@ -137,6 +155,8 @@ def _run(args):
             f"{row['recipe']} on {row['backend']}, {row['data']} data: test {row['metric']} {row['value']:.4f}{naive}; "
             f"fit {row['fit_seconds']:.1f}s for {row['epochs']} epochs, predict {row['predict_ms']:.1f} ms"
         )
+        if "resumed_from_epoch" in row:
+            print(f"resumed from the backup after epoch {row['resumed_from_epoch']}")
         if args.save:
             print(f"saved to {row['saved_to']}")
     return 0

@@ -1,7 +1,13 @@
-"""``multikeras.fit``: Keras's ``fit``, made to behave the same on every backend.
+"""``multikeras.fit``: Keras's ``fit`` with its input checked and its shuffles keyed by epoch.
 
-The CLI, ``compare`` and the scikit-learn wrappers all train through it. Today it fixes one
-thing: seeded shuffling on TensorFlow (see :mod:`multikeras.backends.tensorflow_data`).
+The CLI, ``compare`` and the scikit-learn wrappers all train through it. It adds:
+
+- input checks (:mod:`multikeras.validation`): shapes, NaN/inf, empty data, input names of
+  multi-input models, and labels converted to the loss's format (one-hot <-> integer);
+- once :func:`multikeras.set_seed` was called, epoch ``e`` shuffles in an order that depends
+  on ``(seed, e)`` only (:mod:`multikeras.shuffling`), so a run resumed from a backup sees
+  the same batches as an uninterrupted one, and seeded TensorFlow reshuffles every epoch
+  (see :mod:`multikeras.backends.tensorflow_data`). ``shuffle=False`` keeps Keras's order.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import numpy as np
 
 from .backend import active_backend
 from .seeding import current_seed
+from .validation import check_fit_data
 
 __all__ = ["fit"]
 
@@ -20,21 +27,27 @@ def _arrays_only(data) -> bool:
     return isinstance(data, np.ndarray)
 
 
-def _reshuffle_on_tensorflow(x, y, kwargs) -> bool:
-    return (
-        active_backend() == "tensorflow"
-        and current_seed() is not None
-        and kwargs.get("shuffle", True) is True
-        and _arrays_only(x)
-        and (y is None or _arrays_only(y))
-    )
+def _check_validation_data(model, validation_data):
+    if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
+        x_val, y_val = check_fit_data(model, validation_data[0], validation_data[1], names=("validation_data[0]", "validation_data[1]"))
+        return (x_val, y_val, *validation_data[2:])
+    return validation_data
 
 
 def fit(model, x=None, y=None, **kwargs):
     """Train ``model`` like ``model.fit(x, y, **kwargs)`` and return its History."""
-    if _reshuffle_on_tensorflow(x, y, kwargs):
+    x, y = check_fit_data(model, x, y)
+    if kwargs.get("validation_data") is not None:
+        kwargs["validation_data"] = _check_validation_data(model, kwargs["validation_data"])
+    seed = current_seed()
+    if seed is None or kwargs.get("shuffle", True) is not True or not _arrays_only(x):
+        return model.fit(x, y, **kwargs)
+    from .shuffling import EpochKeyedShuffle  # imports Keras, which `import multikeras` must not
+
+    callbacks = list(kwargs.pop("callbacks", None) or [])
+    if active_backend() == "tensorflow" and (y is None or _arrays_only(y)):
         from .backends.tensorflow_data import reshuffling_dataset
 
-        dataset, kwargs = reshuffling_dataset(x, y, current_seed(), **kwargs)
-        return model.fit(dataset, **kwargs)
-    return model.fit(x, y, **kwargs)
+        dataset, epoch, kwargs = reshuffling_dataset(x, y, seed, **kwargs)
+        return model.fit(dataset, callbacks=[EpochKeyedShuffle(seed, epoch), *callbacks], **kwargs)
+    return model.fit(x, y, callbacks=[EpochKeyedShuffle(seed), *callbacks], **kwargs)

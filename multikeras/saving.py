@@ -22,7 +22,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-__all__ = ["save_model", "load_model", "SUFFIXES"]
+__all__ = ["save_model", "load_model", "atomic_path", "SUFFIXES"]
 
 # Longest suffix first: ".weights.h5" must win over ".h5".
 SUFFIXES = (".weights.h5", ".keras", ".h5")
@@ -61,10 +61,8 @@ def _portable_copy(source: Path, target: Path) -> bool:
 
 
 def _format_of(path: Path) -> str:
-    name = path.name
-    for suffix in SUFFIXES:
-        if name.endswith(suffix):
-            return suffix
+    if path.name.endswith(SUFFIXES):
+        return _suffix_of(path.name)
     raise ValueError(
         f"Cannot tell the format of {str(path)!r} from its name. Use a path ending in "
         f"{', '.join(SUFFIXES)} (.keras is the portable default)."
@@ -80,6 +78,33 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside ``path``; on success fsync it and rename it into place.
+
+    Anything that writes a file by name (Keras's savers, h5py, json) can be made crash-safe
+    this way: a reader sees the old file or the new one, never half of one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{_suffix_of(path.name)}", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _suffix_of(name: str) -> str:
+    """The format suffix Keras dispatches on (``.weights.h5`` before ``.h5``), else the last one."""
+    return next((s for s in SUFFIXES if name.endswith(s)), Path(name).suffix)
+
+
 def save_model(model, path) -> Path:
     """Save ``model`` to ``path`` atomically and return the final path.
 
@@ -90,11 +115,7 @@ def save_model(model, path) -> Path:
     if not path.name.endswith(SUFFIXES):
         path = path.with_name(path.name + DEFAULT_SUFFIX)
     suffix = _format_of(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(path) as tmp:
         if suffix == ".weights.h5":
             model.save_weights(tmp, overwrite=True)
         else:
@@ -103,12 +124,6 @@ def save_model(model, path) -> Path:
             portable = tmp.with_name(tmp.name + ".portable.keras")
             if _portable_copy(tmp, portable):
                 os.replace(portable, tmp)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import keras
+
 from .backend import active_backend
 from .fitting import fit
 from .seeding import seeded_build, set_seed
 
-__all__ = ["RecipeRun", "train_recipe", "flatten_predictions", "PREDICT_REPEATS"]
+__all__ = ["RecipeRun", "train_recipe", "run_callbacks", "resolve_class_weight", "flatten_predictions", "PREDICT_REPEATS"]
 
 PREDICT_REPEATS = 3
 
@@ -49,8 +51,44 @@ def _time_predict(model, X):
     return predictions, 1000 * statistics.median(times)
 
 
-def train_recipe(recipe, source="embedded", data_dir=None, epochs=None, seed=42, callbacks=(), verbose=0, batch_size=None):
-    """Load the recipe's data, build its model with ``seed``, fit, time predict and score it."""
+def run_callbacks(patience=None, checkpoint=None, backup_dir=None):
+    """The callbacks behind `multikeras run`'s flags, in the order they must run."""
+    from . import callbacks
+
+    chosen = []
+    if backup_dir:
+        chosen.append(callbacks.BackupAndRestore(backup_dir))
+    if patience is not None:
+        chosen.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True))
+    if checkpoint:
+        checkpoint = str(checkpoint)
+        if not checkpoint.endswith((".keras", ".h5")):
+            raise ValueError(f"checkpoint {checkpoint!r} must end in .keras (the whole model) or .weights.h5 (weights only).")
+        weights_only = checkpoint.endswith(".weights.h5")
+        chosen.append(callbacks.ModelCheckpoint(checkpoint, monitor="val_loss", save_best_only=True, save_weights_only=weights_only))
+    return chosen
+
+
+def resolve_class_weight(class_weight, y):
+    """Keras's ``class_weight`` dict; "balanced" is scikit-learn's n_samples / (n_classes * count)."""
+    if class_weight != "balanced":
+        return class_weight
+    from sklearn.utils.class_weight import compute_class_weight
+
+    if isinstance(y, dict) or np.asarray(y).dtype.kind not in "iub" or np.asarray(y).ndim != 1:
+        raise ValueError('class_weight="balanced" needs one integer class label per sample; this recipe is not a classifier.')
+    classes = np.unique(y)
+    weights = compute_class_weight("balanced", classes=classes, y=y)
+    return {int(c): float(w) for c, w in zip(classes, weights)}
+
+
+def train_recipe(
+    recipe, source="embedded", data_dir=None, epochs=None, seed=42, callbacks=(), verbose=0, batch_size=None, class_weight=None
+):
+    """Load the recipe's data, build its model with ``seed``, fit, time predict and score it.
+
+    ``class_weight`` takes Keras's dict, or "balanced" (scikit-learn's formula).
+    """
     set_seed(seed)
     (X_train, y_train), (X_valid, y_valid), (X_test, y_test) = recipe.load_data(source, data_dir)
     with seeded_build(seed):
@@ -60,6 +98,8 @@ def train_recipe(recipe, source="embedded", data_dir=None, epochs=None, seed=42,
         fit_kwargs["epochs"] = epochs
     if batch_size is not None:
         fit_kwargs["batch_size"] = batch_size
+    if class_weight is not None:
+        fit_kwargs["class_weight"] = resolve_class_weight(class_weight, y_train)
     start = time.perf_counter()
     history = fit(
         model, X_train, y_train, validation_data=(X_valid, y_valid), callbacks=list(callbacks), verbose=verbose, **fit_kwargs
@@ -73,11 +113,14 @@ def train_recipe(recipe, source="embedded", data_dir=None, epochs=None, seed=42,
         "value": recipe.score(y_test, predictions),
         "fit_seconds": fit_seconds,
         "predict_ms": predict_ms,
-        "epochs": len(history.epoch),
+        "epochs": history.epoch[-1] + 1 if history.epoch else 0,
         "n_train": len(y_train["output"] if isinstance(y_train, dict) else y_train),
         "data": source,
         "seed": seed,
     }
+    resumed = [getattr(c, "resumed_from_epoch", None) for c in callbacks]
+    if any(r is not None for r in resumed):
+        row["resumed_from_epoch"] = next(r for r in resumed if r is not None)
     if hasattr(recipe, "baseline"):
         row["baseline"] = recipe.baseline(X_test, y_test)
     hist = {key: [float(v) for v in values] for key, values in history.history.items()}

@@ -23,8 +23,8 @@ def _check_positive_int(name, value, fix):
 
 def _as_series(series) -> np.ndarray:
     array = np.asarray(series)
-    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-        raise TypeError(f"series must hold numbers, got dtype {array.dtype}.")
+    if array.dtype == object or array.dtype.kind not in "biuf":
+        raise TypeError(f"series must hold real numbers, got dtype {array.dtype}; convert it with np.asarray(series, dtype='float32').")
     if array.ndim not in (1, 2):
         raise ValueError(
             f"series must be 1-D (time,) or 2-D (time, features), got shape {array.shape}. "

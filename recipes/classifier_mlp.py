@@ -13,7 +13,7 @@ from sklearn.model_selection import train_test_split
 
 import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 import keras
-from multikeras import datasets, scoring
+from multikeras import datasets, hparams, scoring
 from multikeras.sklearn import KerasClassifier
 from multikeras.sklearn.recipe_model import recipe_estimator
 
@@ -64,8 +64,11 @@ def data_hparams(X_train):
 
 ## Build the model
 def build_model(input_shape=INPUT_SHAPE, hidden_units=HIDDEN_UNITS, n_classes=N_CLASSES, learning_rate=LEARNING_RATE):
+    input_shape, hidden_units = hparams.shape("input_shape", input_shape), hparams.unit_counts("hidden_units", hidden_units)
+    hparams.whole_numbers(minimum=2, n_classes=n_classes)
+    hparams.positive_numbers(learning_rate=learning_rate)
     model = keras.Sequential(name=NAME)
-    model.add(keras.Input(shape=tuple(input_shape)))
+    model.add(keras.Input(shape=input_shape))
     model.add(keras.layers.Flatten())
     for units in hidden_units:
         model.add(keras.layers.Dense(units, activation="relu"))

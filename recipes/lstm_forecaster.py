@@ -14,7 +14,7 @@ import numpy as np
 
 import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 import keras
-from multikeras import datasets, scoring
+from multikeras import datasets, hparams, scoring
 from multikeras.sklearn import KerasRegressor
 from multikeras.sklearn.recipe_model import recipe_estimator
 from multikeras.windowing import make_windows, split_windows
@@ -52,6 +52,8 @@ def data_hparams(X_train):
 
 ## Build the model
 def build_model(window=WINDOW, n_features=1, units=UNITS, learning_rate=LEARNING_RATE):
+    hparams.whole_numbers(window=window, n_features=n_features, units=units)
+    hparams.positive_numbers(learning_rate=learning_rate)
     model = keras.Sequential(name=NAME)
     model.add(keras.Input(shape=(window, n_features)))
     model.add(keras.layers.LSTM(units))

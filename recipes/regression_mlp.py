@@ -11,7 +11,7 @@ scaling travels inside the saved model. The book reaches a test RMSE of about 0.
 ## Setup
 import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 import keras
-from multikeras import scoring
+from multikeras import hparams, scoring
 from multikeras.sklearn import KerasRegressor
 from multikeras.sklearn.recipe_model import recipe_estimator
 
@@ -40,6 +40,9 @@ def data_hparams(X_train):
 ## Build the model
 def build_model(n_features=N_FEATURES, n_hidden=N_HIDDEN, n_neurons=N_NEURONS, learning_rate=LEARNING_RATE, adapt_data=None):
     """Without ``adapt_data`` the Normalization layer passes inputs through until adapted."""
+    hparams.whole_numbers(n_features=n_features, n_neurons=n_neurons)
+    hparams.whole_numbers(minimum=0, n_hidden=n_hidden)
+    hparams.positive_numbers(learning_rate=learning_rate)
     normalization = keras.layers.Normalization(name="normalization")
     if adapt_data is not None:
         normalization.adapt(adapt_data)

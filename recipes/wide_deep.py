@@ -14,7 +14,7 @@ variant (all features on both paths, as in the book's first version) is a build 
 ## Setup
 import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 import keras
-from multikeras import scoring
+from multikeras import hparams, scoring
 from multikeras.sklearn import KerasRegressor
 from multikeras.sklearn.recipe_model import recipe_estimator
 
@@ -25,6 +25,7 @@ METRIC = "rmse"
 FIT_KWARGS = {"epochs": 20, "batch_size": 32}
 WIDE_COLUMNS = slice(0, 5)
 DEEP_COLUMNS = slice(2, None)  # columns 2-7 of housing's 8 features; 2 onward on wider data
+INPUT_NAMES = ("wide", "deep")
 N_NEURONS = 30
 LEARNING_RATE = 1e-3
 
@@ -62,11 +63,12 @@ def _normalized_input(name, default_width, adapt_data):
 
 def build_deep_and_wide(adapt_data=None, single_input=False, n_neurons=N_NEURONS):
     """The uncompiled graph: ``(inputs, wide_features, deep_hidden)`` shared with wide_deep_aux."""
+    hparams.whole_numbers(n_neurons=n_neurons)
     if single_input:
         inputs, normalized = _normalized_input("features", 8, adapt_data)
         wide, deep = normalized, normalized
     else:
-        adapt_data = adapt_data or {}
+        adapt_data = {} if adapt_data is None else hparams.input_dict("adapt_data", adapt_data, INPUT_NAMES)
         wide_in, wide = _normalized_input("wide", 5, adapt_data.get("wide"))
         deep_in, deep = _normalized_input("deep", 6, adapt_data.get("deep"))
         inputs = {"wide": wide_in, "deep": deep_in}
@@ -76,6 +78,7 @@ def build_deep_and_wide(adapt_data=None, single_input=False, n_neurons=N_NEURONS
 
 
 def build_model(adapt_data=None, single_input=False, n_neurons=N_NEURONS, learning_rate=LEARNING_RATE):
+    hparams.positive_numbers(learning_rate=learning_rate)
     inputs, wide, deep = build_deep_and_wide(adapt_data, single_input, n_neurons)
     concat = keras.layers.Concatenate(name="concat")([wide, deep])
     output = keras.layers.Dense(1, name="output")(concat)

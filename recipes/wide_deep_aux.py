@@ -12,7 +12,7 @@ are trained on the same target.
 ## Setup
 import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 import keras
-from multikeras import scoring
+from multikeras import hparams, scoring
 from multikeras.sklearn import KerasRegressor
 from multikeras.sklearn.recipe_model import recipe_estimator
 
@@ -45,6 +45,7 @@ def data_hparams(X_train):
 
 ## Build the model
 def build_model(adapt_data=None, n_neurons=N_NEURONS, learning_rate=LEARNING_RATE, loss_weights=LOSS_WEIGHTS):
+    hparams.positive_numbers(learning_rate=learning_rate, **{f"loss_weights[{k!r}]": w for k, w in dict(loss_weights).items()})
     inputs, wide, deep = wide_deep.build_deep_and_wide(adapt_data, n_neurons=n_neurons)
     concat = keras.layers.Concatenate(name="concat")([wide, deep])
     output = keras.layers.Dense(1, name="output")(concat)

@@ -12,7 +12,7 @@ lets it save and load as .keras on any backend.
 ## Setup
 import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 import keras
-from multikeras import scoring
+from multikeras import hparams, scoring
 from multikeras.sklearn import KerasRegressor
 from multikeras.sklearn.recipe_model import recipe_estimator
 
@@ -61,8 +61,11 @@ class WideAndDeepModel(keras.Model):
 
 
 def build_model(adapt_data=None, n_neurons=N_NEURONS, learning_rate=LEARNING_RATE):
+    hparams.whole_numbers(n_neurons=n_neurons)
+    hparams.positive_numbers(learning_rate=learning_rate)
     model = WideAndDeepModel(units=n_neurons, name=NAME)
     if adapt_data is not None:
+        hparams.input_dict("adapt_data", adapt_data, wide_deep.INPUT_NAMES)
         model.norm_wide.adapt(adapt_data["wide"])
         model.norm_deep.adapt(adapt_data["deep"])
     return compile_for_rmse(model, learning_rate)

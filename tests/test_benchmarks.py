@@ -16,3 +16,15 @@ def test_search_scaling_smoke_run_writes_results(backend, tmp_path):
     assert data["quick"] is True and data["results"][0]["status"] == "ok"
     assert data["results"][0]["seconds_n_jobs_2"] > 0
     assert "| backend |" in (tmp_path / "search_scaling_quick.md").read_text()
+
+
+def test_peak_memory_smoke_run_writes_results(backend, tmp_path):
+    code = (
+        "import benchmarks.peak_memory as b\n"
+        f"b.RESULTS = __import__('pathlib').Path({str(tmp_path)!r})\n"
+        f"b.main(['--quick', '--backends', {backend!r}])"
+    )
+    result = run_python(code, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads((tmp_path / "peak_memory_quick.json").read_text())
+    assert data["data"] == "embedded" and data["rows"] == 6 and data["peak_rss_mb"] > 50

@@ -58,6 +58,27 @@ def test_run_trains_reports_json_and_saves(backend, capsys, tmp_path):
     assert multikeras.load_model(row["saved_to"]).input_shape == (None, 10)
 
 
+def test_bad_run_options_are_one_line(capsys, tmp_path):
+    assert main(["run", "regression_mlp", "--class-weight", "balanced", "--epochs", "1"]) == 1
+    assert "this recipe is not a classifier" in _error_line(capsys)
+    assert main(["run", "regression_mlp", "--checkpoint", str(tmp_path / "best.txt"), "--epochs", "1"]) == 1
+    assert "must end in .keras" in _error_line(capsys)
+    assert main(["run", "regression_mlp", "--data", "real", "--data-dir", str(tmp_path)]) == 1
+    assert "cal_housing.data not found" in _error_line(capsys)
+
+
+def test_run_stops_early_and_keeps_the_best_checkpoint(capsys, tmp_path):
+    checkpoint = tmp_path / "best.weights.h5"
+    assert main(["run", "regression_mlp", "--epochs", "100", "--patience", "2", "--checkpoint", str(checkpoint), "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["epochs"] < 100 and checkpoint.exists()
+
+
+def test_run_weights_classes_on_request(capsys):
+    assert main(["run", "classifier_mlp", "--epochs", "1", "--class-weight", "balanced", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["recipe"] == "classifier_mlp"
+
+
 def test_compare_end_to_end_in_a_subprocess(backend, tmp_path):
     command = [sys.executable, "-m", "multikeras.cli", "compare", "--recipes", "wide_deep_subclassed,lstm_forecaster",
                "--backends", backend, "--epochs", "1", "--json", "--out", str(tmp_path)]

@@ -87,3 +87,15 @@ def test_seeded_builds_ignore_other_threads_drawing_from_random():
         stop.set()
         thread.join()
     np.testing.assert_array_equal(first, second)
+
+
+def test_a_run_started_at_epoch_2_sees_the_same_batches_as_an_uninterrupted_one():
+    """What resuming from a backup relies on: epoch e's order depends on (seed, e) only."""
+    whole = epoch_orders(seed=5, epochs=4)
+    multikeras.set_seed(5)
+    SEEN.clear()
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse", metrics=[OrderRecorder()], run_eagerly=True)
+    x = np.arange(24, dtype="float32").reshape(24, 1)
+    multikeras.fit(model, x, x[:, 0], epochs=4, initial_epoch=2, batch_size=8, verbose=0)
+    assert [sum(SEEN[:3], []), sum(SEEN[3:6], [])] == whole[2:]

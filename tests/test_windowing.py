@@ -59,7 +59,7 @@ def test_nan_and_bad_shapes_are_rejected():
         make_windows([1.0, np.nan, 3.0, 4.0], window=2)
     with pytest.raises(ValueError, match="1-D .* or 2-D"):
         make_windows(np.zeros((4, 2, 2)), window=2)
-    with pytest.raises(TypeError, match="must hold numbers"):
+    with pytest.raises(TypeError, match="must hold real numbers"):
         make_windows(["a", "b", "c"], window=1)
 
 
@@ -70,3 +70,8 @@ def test_split_is_chronological_and_complete():
     assert ya[-1] < yb[0] < yc[0]
     with pytest.raises(ValueError, match="too few"):
         split_windows(X[:3], y[:3])
+
+
+def test_complex_series_is_rejected_not_silently_truncated():
+    with pytest.raises(TypeError, match="real numbers, got dtype complex128"):
+        make_windows(np.arange(6) * (1 + 1j), window=2)

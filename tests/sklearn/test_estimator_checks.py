@@ -2,8 +2,6 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-import keras
-
 from multikeras.sklearn import KerasClassifier, KerasRegressor
 
 from .models import mlp
@@ -23,24 +21,22 @@ CHECKED = [
 ]
 
 
-# On JAX, XLA's float32 kernels may round a row one ulp differently depending on where it sits
-# in the batch (measured: 3e-8 on 1 of 20 rows); scikit-learn asks for rtol 1e-7 in float64.
-JAX_FLOAT32_ORDER = (
-    "float32 XLA kernels can differ by one ulp (3e-8) with a row's position in the batch; "
+# float32 matrix kernels (XLA's, oneDNN's) may round a row one ulp differently depending on the
+# batch it sits in (measured: 3e-8 on JAX, 4.8e-7 on a 2.47 output on torch, 1 row of 20);
+# scikit-learn asks for rtol 1e-7. Whether a given fit hits it depends on the weights, so
+# these are non-strict: they pass whenever no row lands on a rounding boundary.
+FLOAT32_BATCH_ROUNDING = (
+    "float32 kernels can round a row one ulp differently with the batch it sits in; "
     "scikit-learn asks for float64 exactness"
 )
-EXPECTED_ON_JAX = {
-    "check_methods_sample_order_invariance": JAX_FLOAT32_ORDER,
-    "check_methods_subset_invariance": JAX_FLOAT32_ORDER,
-}
+EXPECTED_FAILURES.update(
+    {
+        "check_methods_sample_order_invariance": FLOAT32_BATCH_ROUNDING,
+        "check_methods_subset_invariance": FLOAT32_BATCH_ROUNDING,
+    }
+)
 
 
-def expected_failures(estimator):
-    if keras.config.backend() == "jax":
-        return {**EXPECTED_FAILURES, **EXPECTED_ON_JAX}
-    return EXPECTED_FAILURES
-
-
-@parametrize_with_checks(CHECKED, expected_failed_checks=expected_failures)
+@parametrize_with_checks(CHECKED, expected_failed_checks=lambda estimator: EXPECTED_FAILURES)
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)

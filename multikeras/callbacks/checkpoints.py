@@ -1,0 +1,98 @@
+"""Keras's checkpoint callbacks, made crash-safe.
+
+Keras writes checkpoints in place. A process killed mid-write leaves a truncated file, and
+``BackupAndRestore`` writes its weights and its epoch counter as two files, so a kill
+between them resumes the wrong epoch from the right weights. Here every file is written
+atomically (:func:`multikeras.saving.atomic_path`) and a backup is one weights file per
+epoch plus a small state file naming it, replaced last: a reader sees the old backup or the
+new one, whole.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keras
+
+from ..saving import atomic_path, save_model
+
+__all__ = ["ModelCheckpoint", "BackupAndRestore"]
+
+
+class ModelCheckpoint(keras.callbacks.ModelCheckpoint):
+    """``keras.callbacks.ModelCheckpoint`` whose saves are atomic; the same arguments."""
+
+    def _save_model(self, epoch, batch, logs):
+        filepath = self._get_file_path(epoch, batch, logs)
+        if not self._should_save_model(epoch, batch, logs, filepath):
+            return
+        if self.save_weights_only:
+            with atomic_path(filepath) as tmp:
+                self.model.save_weights(tmp, overwrite=True)
+        else:
+            save_model(self.model, filepath)
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: saved model to {filepath}")
+
+
+STATE_FILE = "backup.json"
+
+
+class BackupAndRestore(keras.callbacks.BackupAndRestore):
+    """``keras.callbacks.BackupAndRestore`` that survives being killed at any instant.
+
+    Back-ups are taken at the end of each epoch (``save_freq="epoch"``): the weights, the
+    optimizer state and the epoch count. Resume by running the same ``fit`` again with the
+    same ``backup_dir``; with :func:`multikeras.set_seed` and :func:`multikeras.fit` the
+    resumed epochs see the same batches as an uninterrupted run.
+    """
+
+    def __init__(self, backup_dir, delete_checkpoint=True):
+        super().__init__(backup_dir, save_freq="epoch", delete_checkpoint=delete_checkpoint)
+        self._state_path = Path(backup_dir) / STATE_FILE
+        self.resumed_from_epoch = None  # set when a fit starts from a backup
+
+    def _read_state(self):
+        if not self._state_path.exists():
+            return None
+        try:
+            state = json.loads(self._state_path.read_text())
+            return int(state["epoch"]), Path(self.backup_dir) / state["weights"]
+        except (ValueError, KeyError, TypeError) as err:
+            raise ValueError(
+                f"The backup state {str(self._state_path)!r} is unreadable ({err}); delete {self.backup_dir!r} to start over."
+            ) from err
+
+    def _load_model(self):
+        state = self._read_state()
+        if state is None:
+            return
+        epoch, weights = state
+        if not self.model.built:
+            raise ValueError(f"Cannot resume from {self.backup_dir!r}: build the model before fit().")
+        if self.model.optimizer is not None and not self.model.optimizer.built:
+            self.model.optimizer.build(self.model.trainable_variables)
+        try:
+            self.model.load_weights(weights)
+        except (OSError, ValueError) as err:
+            raise ValueError(
+                f"Cannot resume from {str(weights)!r} ({err}). Was the model or its compile settings changed? "
+                f"Delete {self.backup_dir!r} to start over."
+            ) from err
+        self.model._initial_epoch = epoch  # what Keras's own BackupAndRestore sets
+        self.resumed_from_epoch = epoch
+
+    def _save_model(self):
+        directory = Path(self.backup_dir)
+        previous = self._read_state()
+        weights = directory / f"epoch-{self._current_epoch:05d}.weights.h5"
+        with atomic_path(weights) as tmp:
+            self.model.save_weights(tmp, overwrite=True)
+        with atomic_path(self._state_path) as tmp:
+            tmp.write_text(json.dumps({"epoch": self._current_epoch, "weights": weights.name}))
+        if previous is not None and previous[1] != weights:
+            previous[1].unlink(missing_ok=True)
+
+    def on_train_begin(self, logs=None):
+        self._load_model()  # no fallback needed: the state file never names a partial file

@@ -1,0 +1,27 @@
+"""Every recipe builder names the bad hyperparameter (Keras alone accepts some silently)."""
+
+import numpy as np
+import pytest
+
+import recipes
+
+CASES = [
+    ("classifier_mlp", {"hidden_units": 300}, TypeError, "hidden_units"),
+    ("classifier_mlp", {"input_shape": (28, 0)}, ValueError, r"input_shape\[1\]"),
+    ("classifier_mlp", {"n_classes": 1}, ValueError, "n_classes must be at least 2"),
+    ("classifier_mlp", {"learning_rate": -0.01}, ValueError, "learning_rate"),
+    ("regression_mlp", {"n_hidden": -1}, ValueError, "n_hidden must be at least 0"),
+    ("regression_mlp", {"n_neurons": 0}, ValueError, "n_neurons"),
+    ("wide_deep", {"adapt_data": {"wide": np.ones((4, 5)), "deeep": np.ones((4, 6))}}, ValueError, "adapt_data must have the keys"),
+    ("wide_deep", {"n_neurons": 2.5}, TypeError, "n_neurons must be a whole number"),
+    ("wide_deep_aux", {"loss_weights": {"output": 0.9, "aux_output": 0}}, ValueError, r"loss_weights\['aux_output'\]"),
+    ("wide_deep_subclassed", {"adapt_data": np.ones((4, 8))}, TypeError, "adapt_data must be a dict"),
+    ("lstm_forecaster", {"window": 0}, ValueError, "window must be at least 1"),
+    ("lstm_forecaster", {"units": "32"}, TypeError, "units must be a whole number"),
+]
+
+
+@pytest.mark.parametrize("name, params, error, message", CASES, ids=[f"{c[0]}-{next(iter(c[1]))}" for c in CASES])
+def test_bad_hyperparameter_is_named(name, params, error, message):
+    with pytest.raises(error, match=message):
+        recipes.get(name).build_model(**params)
