@@ -75,8 +75,21 @@ def build_parser():
         "--backup-dir", help="back up every epoch here; rerunning the same command after a crash resumes from the last epoch"
     )
     run.add_argument("--class-weight", choices=("balanced",), help="weight classes by n_samples / (n_classes * count) (classifiers)")
+    run.add_argument("--tensorboard", metavar="LOG_DIR", help="write TensorBoard logs here (any backend; `tensorboard --logdir LOG_DIR`)")
+    run.add_argument("--plot", metavar="PNG", help="save the learning curves (every metric, train and valid) to this PNG")
+    run.add_argument("--ratio", action="store_true", help="print val_loss / loss after every epoch (overfitting shows as a rising ratio)")
     _common(run)
     run.set_defaults(handler=_run)
+
+    lr_find = sub.add_parser("lr-find", help="learning-rate range test: suggest a rate and plot loss against it")
+    lr_find.add_argument("recipe", help="recipe name (see `multikeras recipes`)")
+    lr_find.add_argument("--backend", help="torch (default), jax or tensorflow")
+    lr_find.add_argument("--out", default="runs/lr-find", help="directory for lr_find.png and lr_find.json (default runs/lr-find)")
+    lr_find.add_argument("--min-lr", type=float, default=1e-5, help="starting learning rate (default 1e-5)")
+    lr_find.add_argument("--max-lr", type=float, default=10.0, help="final learning rate (default 10)")
+    lr_find.add_argument("--batch-size", type=_whole_number(1), help="override the recipe's batch size")
+    _common(lr_find)
+    lr_find.set_defaults(handler=_lr_find)
 
     listing = sub.add_parser("recipes", help="list the recipes")
     listing.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
@@ -133,6 +146,11 @@ def _run(args):
 
     verbose = 0 if args.json else (1 if sys.stdout.isatty() else 2)
     callbacks = run_callbacks(patience=args.patience, checkpoint=args.checkpoint, backup_dir=args.backup_dir)
+    if args.tensorboard or args.ratio:
+        from . import callbacks as portable
+
+        callbacks += [portable.TensorBoard(args.tensorboard)] if args.tensorboard else []
+        callbacks += [portable.ValTrainRatio(warn_above=1.5, stream=lambda line: print(line, file=sys.stderr))] if args.ratio else []
     result = train_recipe(
         recipe,
         args.data,
@@ -145,6 +163,10 @@ def _run(args):
         class_weight=args.class_weight,
     )
     row = dict(result.row, status="ok")
+    if args.plot:
+        from .plots import learning_curves
+
+        row["plot"] = str(learning_curves(result.history, args.plot, title=f"{recipe.NAME} on {row['backend']}"))
     if args.save:
         row["saved_to"] = str(save_model(result.model, args.save))
     if args.json:
@@ -159,6 +181,29 @@ def _run(args):
             print(f"resumed from the backup after epoch {row['resumed_from_epoch']}")
         if args.save:
             print(f"saved to {row['saved_to']}")
+    return 0
+
+
+def _lr_find(args):
+    from .backend import use_backend
+
+    if args.backend:
+        use_backend(args.backend)
+    import recipes
+
+    from .training import lr_range_test
+
+    recipe = recipes.get(args.recipe)
+    finder = lr_range_test(recipe, args.data, args.data_dir, args.seed, args.min_lr, args.max_lr, args.batch_size)
+    out = Path(args.out)
+    png = finder.plot(out / "lr_find.png")
+    result = {"recipe": recipe.NAME, "suggested_learning_rate": finder.suggestion, "steps": len(finder.rates)}
+    (out / "lr_find.json").write_text(json.dumps({**result, "rates": finder.rates, "smoothed_loss": finder.smoothed}, indent=2) + "\n")
+    if args.json:
+        print(json.dumps({**result, "plot": str(png)}, indent=2))
+    else:
+        suggestion = "none (the loss never fell)" if finder.suggestion is None else f"{finder.suggestion:.3g}"
+        print(f"{recipe.NAME}: suggested learning rate {suggestion} after {len(finder.rates)} batches; curve in {png}")
     return 0
 
 

@@ -72,7 +72,7 @@ class KFoldEnsemble(BaseEstimator):
             self.classes_ = np.unique(y)
         folds = list(self._splitter().split(X, y))
         results = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_fold)(clone(self.estimator), X, y, train, valid, self.patience, fit_params) for train, valid in folds
+            delayed(fit_split)(clone(self.estimator), X, y, train, valid, self.patience, fit_params) for train, valid in folds
         )
         self.estimators_ = [model for model, _, _ in results]
         self.fold_scores_ = np.array([score for _, score, _ in results])
@@ -123,8 +123,11 @@ def _fit_with(model, X, y, fit_params, **keras_params):
     return model.fit(X, y, **fit_params)
 
 
-def _fit_fold(model, X, y, train, valid, patience, fit_params):
-    """(fitted model, held-out score, best epoch) for one fold."""
+def fit_split(model, X, y, train, valid, patience, fit_params):
+    """(fitted model, held-out score, best epoch) for one split, early-stopped on its held-out part.
+
+    Shared with :func:`multikeras.evaluate.bootstrap`.
+    """
     if not isinstance(model, BaseWrapper):
         model.fit(X[train], y[train], **fit_params)
         return model, model.score(X[valid], y[valid]), np.nan

@@ -9,7 +9,6 @@ from .worker import PARITY_TOLERANCE
 
 __all__ = ["format_table", "fastest_backends", "format_fastest", "json_rows", "plot_learning_curves", "write_report"]
 
-LOG_SCALE_RATIO = 20
 COLUMNS = ("recipe", "backend", "metric", "value", "fit s", "predict ms", "parity", "status")
 
 
@@ -95,39 +94,14 @@ def json_rows(rows) -> list:
 
 
 def plot_learning_curves(rows, directory) -> list:
-    """One PNG per recipe: training (solid) and validation (dashed) loss for each backend."""
-    import matplotlib
+    """One PNG per recipe: each backend's training (solid) and validation (dashed) curves."""
+    from .plots import learning_curves
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     written = []
     for recipe in dict.fromkeys(row["recipe"] for row in rows):
-        runs = [row for row in rows if row["recipe"] == recipe and row.get("history")]
-        if not runs:
-            continue
-        fig, ax = plt.subplots(figsize=(6, 4))
-        for color, row in zip(plt.rcParams["axes.prop_cycle"].by_key()["color"], runs):
-            history = row["history"]
-            epochs = range(1, len(history["loss"]) + 1)
-            ax.plot(epochs, history["loss"], color=color, label=f"{row['backend']} train")
-            if "val_loss" in history:
-                ax.plot(epochs, history["val_loss"], color=color, linestyle="--", label=f"{row['backend']} valid")
-        ax.set(title=f"{recipe}: loss per epoch", xlabel="epoch", ylabel="loss")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        losses = [v for row in runs for key in ("loss", "val_loss") for v in row["history"].get(key, []) if v > 0]
-        if losses and max(losses) > LOG_SCALE_RATIO * min(losses):
-            ax.set_yscale("log")  # early epochs would otherwise flatten the part worth reading
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize="small")
-        fig.tight_layout()
-        path = directory / f"{recipe}.png"
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        written.append(path)
+        runs = {row["backend"]: row["history"] for row in rows if row["recipe"] == recipe and row.get("history")}
+        if runs:
+            written.append(learning_curves(runs, Path(directory) / f"{recipe}.png", title=recipe))
     return written
 
 

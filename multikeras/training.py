@@ -14,9 +14,10 @@ from .backend import active_backend
 from .fitting import fit
 from .seeding import seeded_build, set_seed
 
-__all__ = ["RecipeRun", "train_recipe", "run_callbacks", "resolve_class_weight", "flatten_predictions", "PREDICT_REPEATS"]
+__all__ = ["RecipeRun", "train_recipe", "lr_range_test", "run_callbacks", "resolve_class_weight", "flatten_predictions", "PREDICT_REPEATS"]
 
 PREDICT_REPEATS = 3
+LR_TEST_MIN_STEPS = 100
 
 
 @dataclass
@@ -125,3 +126,20 @@ def train_recipe(
         row["baseline"] = recipe.baseline(X_test, y_test)
     hist = {key: [float(v) for v in values] for key, values in history.history.items()}
     return RecipeRun(model, X_test, flatten_predictions(predictions), hist, row)
+
+
+def lr_range_test(recipe, source="embedded", data_dir=None, seed=42, min_lr=1e-5, max_lr=10.0, batch_size=None):
+    """Run the LR finder on a fresh model of ``recipe`` for one epoch (at least 100 batches); return it."""
+    from .callbacks import LRFinder
+
+    set_seed(seed)
+    (X_train, y_train), _, _ = recipe.load_data(source, data_dir)
+    with seeded_build(seed):
+        model = recipe.build_model(**recipe.data_hparams(X_train))
+    batch_size = batch_size or recipe.FIT_KWARGS.get("batch_size", 32)
+    n = len(keras.tree.flatten(y_train)[0])
+    per_epoch = -(-n // batch_size)
+    epochs = -(-LR_TEST_MIN_STEPS // per_epoch)  # small data sets repeat so the curve has points
+    finder = LRFinder(min_lr=min_lr, max_lr=max_lr, steps=epochs * per_epoch)
+    fit(model, X_train, y_train, epochs=epochs, batch_size=batch_size, callbacks=[finder], verbose=0)
+    return finder

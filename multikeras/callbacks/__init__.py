@@ -1,5 +1,12 @@
-"""Callbacks that behave the same on torch, JAX and TensorFlow."""
+"""Callbacks that behave the same on torch, JAX and TensorFlow.
+
+Keras's own EarlyStopping, ReduceLROnPlateau and the like are already portable; these are
+the ones Keras lacks or that need TensorFlow there.
+"""
 
 from .checkpoints import BackupAndRestore, ModelCheckpoint
+from .lr_finder import ExponentialRange, LRFinder
+from .monitoring import ValTrainRatio
+from .tensorboard import TensorBoard
 
-__all__ = ["BackupAndRestore", "ModelCheckpoint"]
+__all__ = ["BackupAndRestore", "ExponentialRange", "LRFinder", "ModelCheckpoint", "TensorBoard", "ValTrainRatio"]

@@ -1,0 +1,82 @@
+"""Bootstrap evaluation of hyperparameters, as the notes describe it.
+
+Fit the same configuration on many random train/held-out splits (stratified for
+classifiers), each early-stopped on its held-out part, and report the spread: the mean and
+standard deviation of the score, and of the number of epochs training needed. A single split
+hides how much of a difference between two settings is luck.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+from sklearn.utils.validation import check_X_y
+
+from .ensemble import fit_split
+from .hparams import whole_numbers
+
+__all__ = ["BootstrapResult", "bootstrap"]
+
+
+@dataclass
+class BootstrapResult:
+    """Per-split scores and best epochs, with their means and standard deviations."""
+
+    scores: np.ndarray
+    epochs: np.ndarray
+
+    @property
+    def score_mean(self) -> float:
+        return float(np.mean(self.scores))
+
+    @property
+    def score_std(self) -> float:
+        return float(np.std(self.scores, ddof=1)) if len(self.scores) > 1 else 0.0
+
+    @property
+    def epochs_mean(self) -> float:
+        return float(np.mean(self.epochs))
+
+    @property
+    def epochs_std(self) -> float:
+        return float(np.std(self.epochs, ddof=1)) if len(self.epochs) > 1 else 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "score_mean": self.score_mean,
+            "score_std": self.score_std,
+            "epochs_mean": self.epochs_mean,
+            "epochs_std": self.epochs_std,
+            "scores": self.scores.tolist(),
+            "epochs": self.epochs.tolist(),
+        }
+
+    def __str__(self) -> str:
+        return (
+            f"score {self.score_mean:.4f} ± {self.score_std:.4f}, epochs {self.epochs_mean:.1f} ± {self.epochs_std:.1f} "
+            f"over {len(self.scores)} splits"
+        )
+
+
+def bootstrap(estimator, X, y, n_splits=10, test_size=0.2, random_state=None, patience=5, n_jobs=None, **fit_params):
+    """Score ``estimator`` on ``n_splits`` random splits; see the module docstring.
+
+    ``estimator`` is a multikeras KerasClassifier/KerasRegressor (its ``epochs`` is the cap
+    that early stopping works under); the score is its ``score`` (accuracy or R²) on each
+    held-out part. ``n_jobs`` fits splits in parallel through joblib.
+    """
+    whole_numbers(minimum=2, n_splits=n_splits)
+    whole_numbers(minimum=1, patience=patience)
+    if not (isinstance(test_size, (int, np.integer)) and test_size >= 1) and not 0 < test_size < 1:
+        raise ValueError(f"test_size must be a fraction in (0, 1) or a number of samples, got {test_size!r}.")
+    X, y = check_X_y(X, y, dtype=None, multi_output=True)
+    kind = StratifiedShuffleSplit if is_classifier(estimator) else ShuffleSplit
+    splits = kind(n_splits=n_splits, test_size=test_size, random_state=random_state).split(X, y)
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(fit_split)(clone(estimator), X, y, train, held_out, patience, fit_params) for train, held_out in splits
+    )
+    return BootstrapResult(np.array([score for _, score, _ in results]), np.array([epochs for _, _, epochs in results]))

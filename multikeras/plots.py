@@ -1,0 +1,90 @@
+"""The PNGs people look at instead of reading numbers: learning curves and the LR-finder curve.
+
+Matplotlib runs headless (Agg), so plotting works on servers and in CI.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["learning_curves", "lr_finder_curve", "LOG_SCALE_RATIO"]
+
+# Losses spanning more than this factor get a log axis: early epochs would flatten the rest.
+LOG_SCALE_RATIO = 20
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _as_dict(history) -> dict:
+    """A Keras History or its ``.history`` dict."""
+    return dict(getattr(history, "history", history))
+
+
+def learning_curves(histories, path, title="") -> Path:
+    """One panel per metric (loss first), training solid and validation dashed, one colour per run.
+
+    ``histories``: a History, a ``{metric: values}`` dict, or ``{label: either}`` for several
+    runs (one per backend, say).
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    plt = _pyplot()
+    histories = _as_dict(histories)
+    if histories and all(isinstance(v, (list, tuple)) for v in histories.values()):
+        histories = {"": histories}
+    histories = {label: _as_dict(h) for label, h in histories.items()}
+    metrics = list(dict.fromkeys(k for h in histories.values() for k in h if not k.startswith("val_")))
+    metrics = sorted(metrics, key=lambda m: m != "loss")
+    if not metrics:
+        raise ValueError("histories hold no metrics to plot; pass model.fit(...)'s History or its .history dict.")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 4), squeeze=False)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, metric in zip(axes[0], metrics):
+        for color, (label, history) in zip(colors, histories.items()):
+            prefix = f"{label} " if label else ""
+            for key, style, what in ((metric, "-", "train"), (f"val_{metric}", "--", "valid")):
+                if key in history:
+                    values = history[key]
+                    ax.plot(range(1, len(values) + 1), values, linestyle=style, color=color, label=f"{prefix}{what}")
+        values = [v for h in histories.values() for k in (metric, f"val_{metric}") for v in h.get(k, []) if v > 0]
+        if metric == "loss" and values and max(values) > LOG_SCALE_RATIO * min(values):
+            ax.set_yscale("log")
+        ax.set(title=f"{title}: {metric}" if title else metric, xlabel="epoch", ylabel=metric)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+    return _save(fig, plt, path)
+
+
+def lr_finder_curve(rates, losses, suggestion, path, title="learning-rate range test") -> Path:
+    """Smoothed loss against the learning rate (log axis), the suggestion marked."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(rates, losses)
+    ax.set_xscale("log")
+    if suggestion:
+        ax.axvline(suggestion, color="tab:red", linestyle="--", label=f"suggested {suggestion:.2g}")
+        ax.legend()
+    finite = [v for v in losses if v == v]
+    if finite:
+        low = min(finite)
+        ax.set_ylim(low - 0.05 * abs(low), min(max(finite), low + 4 * (finite[0] - low + 1e-12)))
+    ax.set(title=title, xlabel="learning rate", ylabel="smoothed loss")
+    ax.grid(alpha=0.3, which="both")
+    return _save(fig, plt, path)
+
+
+def _save(fig, plt, path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

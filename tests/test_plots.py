@@ -1,0 +1,22 @@
+import matplotlib.image
+import pytest
+
+from multikeras.plots import learning_curves
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_one_panel_per_metric_for_several_runs(tmp_path):
+    runs = {
+        "torch": {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8], "val_accuracy": [0.4, 0.7]},
+        "jax": {"loss": [1.2, 0.4], "accuracy": [0.4, 0.9]},
+    }
+    path = learning_curves(runs, tmp_path / "c.png", title="mlp")
+    height, width = matplotlib.image.imread(path).shape[:2]
+    assert path.read_bytes()[:8] == PNG and width > 1.8 * height  # two panels side by side
+
+
+def test_a_single_history_dict_and_an_empty_one(tmp_path):
+    assert learning_curves({"loss": [3.0, 2.0, 1.0]}, tmp_path / "one.png").exists()
+    with pytest.raises(ValueError, match="no metrics to plot"):
+        learning_curves({}, tmp_path / "none.png")
