@@ -24,7 +24,9 @@ class LabelFormatWarning(UserWarning):
 
 
 def _is_arraylike(data) -> bool:
-    return isinstance(data, (np.ndarray, list)) or (hasattr(data, "__array__") and hasattr(data, "shape"))
+    if isinstance(data, (list, tuple)):  # a list of arrays is Keras's multi-input form: left to Keras
+        return not any(hasattr(item, "shape") for item in data)
+    return isinstance(data, np.ndarray) or (hasattr(data, "__array__") and hasattr(data, "shape"))
 
 
 def _checkable(data) -> bool:

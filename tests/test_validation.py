@@ -88,6 +88,14 @@ def test_input_names_are_checked_with_a_suggestion():
         fit(model, {"wide": X[:, :2], "deep": X[:, :2]}, np.zeros(12))
 
 
+def test_a_list_of_inputs_is_left_to_keras():
+    wide, deep = keras.Input((2,)), keras.Input((3,))
+    model = keras.Model([wide, deep], keras.layers.Dense(1)(keras.layers.Concatenate()([wide, deep])))
+    model.compile("sgd", "mse")
+    history = fit(model, [X[:, :2], X[:, 1:]], np.zeros(12))
+    assert np.isfinite(history.history["loss"][0])
+
+
 def test_validation_data_is_checked_under_its_own_name():
     with pytest.raises(ValueError, match=r"validation_data\[1\] contains 1 NaN"):
         fit(_regressor(), X, np.zeros(12), validation_data=(X, np.r_[np.nan, np.zeros(11)]))
