@@ -133,14 +133,19 @@ def _compare(args):
     return 0
 
 
-def _run(args):
+def _recipe_on_backend(args):
+    """Select ``--backend`` (before Keras loads), then look the recipe up."""
     from .backend import use_backend
 
     if args.backend:
         use_backend(args.backend)
     import recipes
 
-    recipe = recipes.get(args.recipe)
+    return recipes.get(args.recipe)
+
+
+def _run(args):
+    recipe = _recipe_on_backend(args)
     from .saving import save_model
     from .training import run_callbacks, train_recipe
 
@@ -185,15 +190,9 @@ def _run(args):
 
 
 def _lr_find(args):
-    from .backend import use_backend
-
-    if args.backend:
-        use_backend(args.backend)
-    import recipes
-
+    recipe = _recipe_on_backend(args)
     from .training import lr_range_test
 
-    recipe = recipes.get(args.recipe)
     finder = lr_range_test(recipe, args.data, args.data_dir, args.seed, args.min_lr, args.max_lr, args.batch_size)
     out = Path(args.out)
     png = finder.plot(out / "lr_find.png")

@@ -35,7 +35,7 @@ class BootstrapResult:
 
     @property
     def score_std(self) -> float:
-        return float(np.std(self.scores, ddof=1)) if len(self.scores) > 1 else 0.0
+        return _sample_std(self.scores)
 
     @property
     def epochs_mean(self) -> float:
@@ -43,7 +43,7 @@ class BootstrapResult:
 
     @property
     def epochs_std(self) -> float:
-        return float(np.std(self.epochs, ddof=1)) if len(self.epochs) > 1 else 0.0
+        return _sample_std(self.epochs)
 
     def as_dict(self) -> dict:
         return {
@@ -60,6 +60,10 @@ class BootstrapResult:
             f"score {self.score_mean:.4f} ± {self.score_std:.4f}, epochs {self.epochs_mean:.1f} ± {self.epochs_std:.1f} "
             f"over {len(self.scores)} splits"
         )
+
+
+def _sample_std(values) -> float:
+    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
 
 
 def bootstrap(estimator, X, y, n_splits=10, test_size=0.2, random_state=None, patience=5, n_jobs=None, **fit_params):

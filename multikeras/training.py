@@ -74,13 +74,20 @@ def resolve_class_weight(class_weight, y):
     """Keras's ``class_weight`` dict; "balanced" is scikit-learn's n_samples / (n_classes * count)."""
     if class_weight != "balanced":
         return class_weight
-    from sklearn.utils.class_weight import compute_class_weight
+    from .sklearn.classifier import balanced_class_weights
 
     if isinstance(y, dict) or np.asarray(y).dtype.kind not in "iub" or np.asarray(y).ndim != 1:
         raise ValueError('class_weight="balanced" needs one integer class label per sample; this recipe is not a classifier.')
-    classes = np.unique(y)
-    weights = compute_class_weight("balanced", classes=classes, y=y)
-    return {int(c): float(w) for c, w in zip(classes, weights)}
+    return balanced_class_weights(y)
+
+
+def _seeded_model(recipe, source, data_dir, seed):
+    """``(model, splits)``: the recipe's data, and its model built under ``seed``."""
+    set_seed(seed)
+    splits = recipe.load_data(source, data_dir)
+    with seeded_build(seed):
+        model = recipe.build_model(**recipe.data_hparams(splits[0][0]))
+    return model, splits
 
 
 def train_recipe(
@@ -90,10 +97,7 @@ def train_recipe(
 
     ``class_weight`` takes Keras's dict, or "balanced" (scikit-learn's formula).
     """
-    set_seed(seed)
-    (X_train, y_train), (X_valid, y_valid), (X_test, y_test) = recipe.load_data(source, data_dir)
-    with seeded_build(seed):
-        model = recipe.build_model(**recipe.data_hparams(X_train))
+    model, ((X_train, y_train), (X_valid, y_valid), (X_test, y_test)) = _seeded_model(recipe, source, data_dir, seed)
     fit_kwargs = dict(recipe.FIT_KWARGS)
     if epochs is not None:
         fit_kwargs["epochs"] = epochs
@@ -119,9 +123,9 @@ def train_recipe(
         "data": source,
         "seed": seed,
     }
-    resumed = [getattr(c, "resumed_from_epoch", None) for c in callbacks]
-    if any(r is not None for r in resumed):
-        row["resumed_from_epoch"] = next(r for r in resumed if r is not None)
+    resumed = next((c.resumed_from_epoch for c in callbacks if getattr(c, "resumed_from_epoch", None) is not None), None)
+    if resumed is not None:
+        row["resumed_from_epoch"] = resumed
     if hasattr(recipe, "baseline"):
         row["baseline"] = recipe.baseline(X_test, y_test)
     hist = {key: [float(v) for v in values] for key, values in history.history.items()}
@@ -132,10 +136,7 @@ def lr_range_test(recipe, source="embedded", data_dir=None, seed=42, min_lr=1e-5
     """Run the LR finder on a fresh model of ``recipe`` for one epoch (at least 100 batches); return it."""
     from .callbacks import LRFinder
 
-    set_seed(seed)
-    (X_train, y_train), _, _ = recipe.load_data(source, data_dir)
-    with seeded_build(seed):
-        model = recipe.build_model(**recipe.data_hparams(X_train))
+    model, ((X_train, y_train), _, _) = _seeded_model(recipe, source, data_dir, seed)
     batch_size = batch_size or recipe.FIT_KWARGS.get("batch_size", 32)
     n = len(keras.tree.flatten(y_train)[0])
     per_epoch = -(-n // batch_size)

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["check_fit_data", "LabelFormatWarning"]
+__all__ = ["check_fit_data", "LabelFormatWarning", "loss_name"]
 
 SPARSE_LOSSES = {"sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"}
 DENSE_LOSSES = {"categorical_crossentropy", "CategoricalCrossentropy", "categorical_focal_crossentropy"}
@@ -57,22 +57,16 @@ def _check_finite(array: np.ndarray, name: str) -> None:
         )
 
 
-def _input_names(model):
+def _model_inputs(model):
+    """``(names, shapes)`` of the model's inputs, or ``(None, None)`` where Keras does not know them."""
     try:
-        return [tensor.name for tensor in model.inputs]
-    except (AttributeError, ValueError):  # subclassed or not yet built: names unknown
-        return None
+        tensors = model.inputs
+    except (AttributeError, ValueError):  # subclassed or not yet built
+        return None, None
+    return [tensor.name for tensor in tensors], [tuple(tensor.shape) for tensor in tensors]
 
 
-def _input_shapes(model):
-    try:
-        return [tuple(tensor.shape) for tensor in model.inputs]
-    except (AttributeError, ValueError):
-        return None
-
-
-def _check_names(model, x: dict, name: str) -> None:
-    expected = _input_names(model)
+def _check_names(expected, x: dict, name: str) -> None:
     if expected is None:
         return
     missing = [key for key in expected if key not in x]
@@ -99,16 +93,15 @@ def _check_shape(array: np.ndarray, expected, name: str, what: str) -> None:
 
 def _arrays_of(data, name: str, model) -> dict:
     """``{display name: array}`` for one side of the data, with names and shapes checked."""
+    names, shapes = _model_inputs(model)
     if isinstance(data, dict):
-        _check_names(model, data, name)
+        _check_names(names, data, name)
         arrays = {f"{name}[{key!r}]": _as_array(value, f"{name}[{key!r}]") for key, value in data.items()}
-        names, shapes = _input_names(model), _input_shapes(model)
         if names and shapes:
             for key, shape in zip(names, shapes):
                 _check_shape(arrays[f"{name}[{key!r}]"], shape, f"{name}[{key!r}]", f"input {key!r}")
         return arrays
     array = _as_array(data, name)
-    names, shapes = _input_names(model), _input_shapes(model)
     if names is not None and len(names) > 1:
         raise ValueError(f"The model has {len(names)} inputs {names}; pass {name} as a dict keyed by those names.")
     if shapes:
@@ -126,7 +119,8 @@ def _check_lengths(arrays: dict) -> None:
         raise ValueError(f"Inputs and targets must have the same number of samples; got {listing}.")
 
 
-def _loss_name(loss) -> str:
+def loss_name(loss) -> str:
+    """A loss's name, whether given as a string, a function or a ``keras.losses`` object."""
     if isinstance(loss, str):
         return loss
     target = getattr(loss, "fn", loss)  # keras.losses.X wraps the function as .fn
@@ -142,19 +136,19 @@ def _output_units(model, index: int):
 
 def _match_labels(y: np.ndarray, loss, units, name: str) -> np.ndarray:
     """Convert one-hot <-> integer labels when ``y`` is in the other format from ``loss``."""
-    loss_name = _loss_name(loss)
-    if loss_name in SPARSE_LOSSES:
+    kind = loss_name(loss)
+    if kind in SPARSE_LOSSES:
         if y.ndim == 2 and y.shape[1] > 1:
             if np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1):
                 warnings.warn(
-                    f"{name} is one-hot {y.shape} but the loss is {loss_name}, which takes integer labels; "
+                    f"{name} is one-hot {y.shape} but the loss is {kind}, which takes integer labels; "
                     f"converted with argmax. Pass integer labels (or use categorical_crossentropy) to silence this.",
                     LabelFormatWarning,
                     stacklevel=4,
                 )
                 return y.argmax(axis=1)
             raise ValueError(
-                f"{name} has shape {y.shape} but the loss {loss_name} takes one integer class label per sample; "
+                f"{name} has shape {y.shape} but the loss {kind} takes one integer class label per sample; "
                 f"pass shape (n_samples,)."
             )
         if units and y.size and (y.min() < 0 or y.max() >= units):
@@ -162,16 +156,16 @@ def _match_labels(y: np.ndarray, loss, units, name: str) -> np.ndarray:
                 f"{name} holds labels from {y.min()} to {y.max()} but the model has {units} output units "
                 f"(labels must be 0..{units - 1}); encode labels with sklearn's LabelEncoder or widen the last layer."
             )
-    elif loss_name in DENSE_LOSSES:
+    elif kind in DENSE_LOSSES:
         flat = y.reshape(-1) if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1) else None
         if flat is not None and units and units > 1:
             if not np.all(np.equal(np.mod(flat, 1), 0)) or flat.min() < 0 or flat.max() >= units:
                 raise ValueError(
-                    f"{name} looks like class labels but is not integers in 0..{units - 1}; the loss {loss_name} "
+                    f"{name} looks like class labels but is not integers in 0..{units - 1}; the loss {kind} "
                     f"takes one-hot rows of length {units}."
                 )
             warnings.warn(
-                f"{name} holds integer labels but the loss is {loss_name}, which takes one-hot rows; converted with "
+                f"{name} holds integer labels but the loss is {kind}, which takes one-hot rows; converted with "
                 f"keras.utils.to_categorical. Pass one-hot labels (or use sparse_categorical_crossentropy) to silence this.",
                 LabelFormatWarning,
                 stacklevel=4,
@@ -179,7 +173,7 @@ def _match_labels(y: np.ndarray, loss, units, name: str) -> np.ndarray:
             return np.eye(units, dtype="float32")[flat.astype(np.int64)]
     elif units and y.ndim == 2 and y.shape[1] != units:
         raise ValueError(
-            f"{name} has {y.shape[1]} columns but the model's output has {units}; under {loss_name} they would "
+            f"{name} has {y.shape[1]} columns but the model's output has {units}; under {kind} they would "
             f"broadcast silently. Pass shape (n_samples,) or (n_samples, {units})."
         )
     return y

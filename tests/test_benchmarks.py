@@ -1,30 +1,29 @@
+"""Smoke runs only: speed is measured by `make bench`, never asserted here."""
+
 import json
 
 from .conftest import run_python
 
 
-def test_search_scaling_smoke_run_writes_results(backend, tmp_path):
-    """A smoke run only: speed is measured by `make bench`, never asserted here."""
+def smoke_run(module, backend, tmp_path) -> dict:
+    """Run ``benchmarks.<module> --quick`` on ``backend`` in a fresh process, results in ``tmp_path``."""
     code = (
-        "import benchmarks.search_scaling as b\n"
+        f"import benchmarks.{module} as b\n"
         f"b.RESULTS = __import__('pathlib').Path({str(tmp_path)!r})\n"
         f"b.main(['--quick', '--backends', {backend!r}])"
     )
     result = run_python(code, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
-    data = json.loads((tmp_path / "search_scaling_quick.json").read_text())
+    return json.loads((tmp_path / f"{module}_quick.json").read_text())
+
+
+def test_search_scaling_smoke_run_writes_results(backend, tmp_path):
+    data = smoke_run("search_scaling", backend, tmp_path)
     assert data["quick"] is True and data["results"][0]["status"] == "ok"
     assert data["results"][0]["seconds_n_jobs_2"] > 0
     assert "| backend |" in (tmp_path / "search_scaling_quick.md").read_text()
 
 
 def test_peak_memory_smoke_run_writes_results(backend, tmp_path):
-    code = (
-        "import benchmarks.peak_memory as b\n"
-        f"b.RESULTS = __import__('pathlib').Path({str(tmp_path)!r})\n"
-        f"b.main(['--quick', '--backends', {backend!r}])"
-    )
-    result = run_python(code, timeout=600)
-    assert result.returncode == 0, result.stderr[-2000:]
-    data = json.loads((tmp_path / "peak_memory_quick.json").read_text())
+    data = smoke_run("peak_memory", backend, tmp_path)
     assert data["data"] == "embedded" and data["rows"] == 6 and data["peak_rss_mb"] > 50

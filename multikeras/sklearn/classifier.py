@@ -8,6 +8,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
+from ..validation import loss_name
 from .base import BaseWrapper
 
 __all__ = ["KerasClassifier"]
@@ -17,6 +18,12 @@ ONE_HOT_LOSSES = {
     "categorical_focal_crossentropy", "CategoricalFocalCrossentropy",
     "categorical_hinge", "CategoricalHinge",
 }
+
+
+def balanced_class_weights(y, classes=None) -> dict:
+    """``{label: n_samples / (n_classes * count)}``, scikit-learn's "balanced" weighting."""
+    classes = np.unique(y) if classes is None else np.asarray(classes)
+    return dict(zip(classes.tolist(), compute_class_weight("balanced", classes=classes, y=y).tolist()))
 
 
 class KerasClassifier(ClassifierMixin, BaseWrapper):
@@ -67,8 +74,7 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         if isinstance(self.class_weight, str):
             if self.class_weight != "balanced":
                 raise ValueError(f"class_weight must be 'balanced', a dict or None, got {self.class_weight!r}.")
-            values = compute_class_weight("balanced", classes=self.classes_, y=y)
-            return dict(zip(self.classes_.tolist(), values))
+            return balanced_class_weights(y, self.classes_)
         missing = set(np.unique(y).tolist()) - set(self.class_weight)
         if missing:
             raise ValueError(f"class_weight has no weight for classes {sorted(missing)}; give every class a weight or use 'balanced'.")
@@ -94,5 +100,4 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
 
 def _is_one_hot_loss(loss) -> bool:
     """Whether a loss (name, function or object) expects one-hot targets."""
-    name = loss if isinstance(loss, str) else getattr(loss, "__name__", type(loss).__name__)
-    return name in ONE_HOT_LOSSES
+    return loss_name(loss) in ONE_HOT_LOSSES
