@@ -91,6 +91,27 @@ def build_parser():
     _common(lr_find)
     lr_find.set_defaults(handler=_lr_find)
 
+    search = sub.add_parser("search", help="KerasTuner search over a recipe's hyperparameters; best parameters to JSON")
+    search.add_argument("recipe", help="recipe name (see `multikeras recipes`)")
+    search.add_argument("--strategy", choices=("random", "hyperband", "bayes"), default="random", help="KerasTuner's RandomSearch (default), Hyperband or BayesianOptimization")
+    search.add_argument("--trials", type=_whole_number(1), default=10, help="how many hyperparameter sets to try (default 10)")
+    search.add_argument("--backend", help="torch (default), jax or tensorflow")
+    search.add_argument("--out", help="directory for best.json, trials.png and KerasTuner's trial records (default runs/search/RECIPE)")
+    search.add_argument("--patience", type=_whole_number(1), help="end a trial after N epochs without a better val_loss")
+    search.add_argument("--fresh", action="store_true", help="discard finished trials in --out instead of resuming after them")
+    _common(search)
+    search.set_defaults(handler=_search)
+
+    export = sub.add_parser("export", help="convert a saved model (.keras) to another format and check its predictions")
+    export.add_argument("model", help="the saved model, e.g. from `multikeras run RECIPE --save model.keras`")
+    export.add_argument("output", help="where to write: .keras, .weights.h5, .h5, .onnx, or a directory for a SavedModel")
+    export.add_argument("--format", choices=("keras", "weights", "h5", "savedmodel", "onnx"), help="override the format read from OUTPUT")
+    export.add_argument("--backend", help="the backend that loads MODEL and writes OUTPUT (default torch); see README for which writes what")
+    export.add_argument("--no-check", action="store_true", help="skip loading the export back and comparing its predictions")
+    export.add_argument("--json", action="store_true", help="print the result as JSON")
+    export.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    export.set_defaults(handler=_export)
+
     listing = sub.add_parser("recipes", help="list the recipes")
     listing.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     listing.set_defaults(handler=_list_recipes)
@@ -203,6 +224,66 @@ def _lr_find(args):
     else:
         suggestion = "none (the loss never fell)" if finder.suggestion is None else f"{finder.suggestion:.3g}"
         print(f"{recipe.NAME}: suggested learning rate {suggestion} after {len(finder.rates)} batches; curve in {png}")
+    return 0
+
+
+def _search(args):
+    import contextlib
+
+    recipe = _recipe_on_backend(args)
+    from .plots import search_trials
+    from .tuning import search_recipe, write_json
+
+    out = Path(args.out or Path("runs") / "search" / recipe.NAME)
+    with contextlib.redirect_stdout(sys.stderr):  # KerasTuner's progress; stdout keeps the result
+        result = search_recipe(
+            recipe,
+            args.strategy,
+            args.trials,
+            args.epochs,
+            args.data,
+            args.data_dir,
+            args.seed,
+            out,
+            patience=args.patience,
+            overwrite=args.fresh,
+            verbose=0 if args.json else 1,
+        )
+    summary = result.to_json()
+    best = write_json(out / f"best-{args.strategy}.json", summary)
+    png = search_trials([row["score"] for row in result.history], out / f"trials-{args.strategy}.png", result.objective, f"{recipe.NAME}: {args.strategy} search")
+    if args.json:
+        print(json.dumps({**summary, "written": [str(best), str(png)]}, indent=2))
+        return 0
+    params = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.best_params.items())
+    print(
+        f"{recipe.NAME}, {args.strategy} search on {result.backend} ({result.trials} trials, {result.seconds:.0f}s): "
+        f"best {result.objective} {result.best_score:.4f} with {params}; its test {result.test_metric} {result.test_value:.4f}"
+    )
+    print(f"wrote {best} and {png}")
+    return 0
+
+
+def _export(args):
+    from .backend import use_backend
+
+    if args.backend:
+        use_backend(args.backend)
+    from .backend import active_backend
+    from .export import check_export, export_model, format_of
+    from .saving import load_model
+
+    fmt = format_of(args.output, args.format)
+    model = load_model(args.model, compile=False)
+    written = export_model(model, args.output, fmt)
+    result = {"model": args.model, "output": str(written), "format": fmt, "backend": active_backend(), "max_abs_diff": None}
+    if not args.no_check:
+        result["max_abs_diff"] = check_export(model, written, format=fmt)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        check = "" if args.no_check else f"; predictions match the model's within {result['max_abs_diff']:.2g}"
+        print(f"wrote {written} ({fmt}, from {result['backend']}){check}")
     return 0
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["learning_curves", "lr_finder_curve", "LOG_SCALE_RATIO"]
+__all__ = ["learning_curves", "lr_finder_curve", "search_trials", "LOG_SCALE_RATIO"]
 
 # Losses spanning more than this factor get a log axis: early epochs would flatten the rest.
 LOG_SCALE_RATIO = 20
@@ -78,6 +78,27 @@ def lr_finder_curve(rates, losses, suggestion, path, title="learning-rate range 
         ax.set_ylim(low - 0.05 * abs(low), min(max(finite), low + 4 * (finite[0] - low + 1e-12)))
     ax.set(title=title, xlabel="learning rate", ylabel="smoothed loss")
     ax.grid(alpha=0.3, which="both")
+    return _save(fig, plt, path)
+
+
+def search_trials(scores, path, objective="val_loss", title="hyperparameter search") -> Path:
+    """Each trial's score in the order it ran, with the best so far as a step line (lower is better)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    points = [(i, s) for i, s in enumerate(scores, start=1) if s is not None and s == s]
+    if points:
+        trials, values = zip(*points)
+        best = [min(values[: k + 1]) for k in range(len(values))]
+        ax.scatter(trials, values, label="trial", zorder=3)
+        ax.step(trials, best, where="post", color="tab:red", label="best so far")
+        if min(values) > 0 and max(values) > LOG_SCALE_RATIO * min(values):
+            ax.set_yscale("log")
+        ax.legend()
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set(title=title, xlabel="trial", ylabel=objective)
+    ax.grid(alpha=0.3)
     return _save(fig, plt, path)
 
 

@@ -7,7 +7,8 @@ A recipe module provides:
   ``((X_train, y_train), (X_valid, y_valid), (X_test, y_test))`` in the form the model takes;
 - ``data_hparams(X_train)``: the build arguments that follow from the data (shapes, adapt data);
 - ``build_model(**hparams)``: a compiled model; with no arguments, the book's model;
-- ``score(y_true, y_pred)``: the reference metric, and optionally ``baseline(X, y)``.
+- ``score(y_true, y_pred)``: the reference metric, and optionally ``baseline(X, y)``;
+- ``search_space(hp)``: ``build_model`` arguments drawn from KerasTuner's ``hp``.
 
 Modules are imported on first use, so ``import recipes`` stays cheap.
 """

@@ -86,6 +86,14 @@ def score(y_true, y_pred):
     return scoring.accuracy(y_true, y_pred)
 
 
+## Search the hyperparameters
+def search_space(hp):
+    """KerasTuner's ranges around the book's model (``multikeras search``): depth, widths, SGD rate."""
+    n_hidden = hp.Int("n_hidden", 1, 3, default=len(HIDDEN_UNITS))
+    defaults = HIDDEN_UNITS + (HIDDEN_UNITS[-1],) * 3
+    hidden_units = tuple(hp.Int(f"units_{i}", 16, 512, sampling="log", default=defaults[i]) for i in range(n_hidden))
+    return {"hidden_units": hidden_units, "learning_rate": hp.Float("learning_rate", 1e-3, 1e-1, sampling="log", default=LEARNING_RATE)}
+
 ## Use it in scikit-learn
 def estimator(**params):
     """A KerasClassifier over flattened images (n_samples, n_pixels); ``params`` override."""

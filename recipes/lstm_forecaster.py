@@ -76,6 +76,15 @@ def baseline(X, y):
     return scoring.mae(y, X[:, -1, 0])
 
 
+## Search the hyperparameters
+def search_space(hp):
+    """KerasTuner's ranges for the LSTM's width and Adam's rate (``multikeras search``)."""
+    return {
+        "units": hp.Int("units", 8, 128, sampling="log", default=UNITS),
+        "learning_rate": hp.Float("learning_rate", 1e-4, 1e-2, sampling="log", default=LEARNING_RATE),
+    }
+
+
 ## Use it in scikit-learn
 def estimator(**params):
     """A KerasRegressor on windows X (samples, window, 1) from make_windows; ``params`` override."""

@@ -60,6 +60,16 @@ def score(y_true, y_pred):
     return scoring.rmse(y_true, y_pred)
 
 
+## Search the hyperparameters
+def search_space(hp):
+    """KerasTuner's ranges around the book's model (``multikeras search``)."""
+    return {
+        "n_hidden": hp.Int("n_hidden", 0, 5, default=N_HIDDEN),
+        "n_neurons": hp.Int("n_neurons", 8, 256, sampling="log", default=N_NEURONS),
+        "learning_rate": hp.Float("learning_rate", 1e-4, 1e-2, sampling="log", default=LEARNING_RATE),
+    }
+
+
 ## Use it in scikit-learn
 def estimator(**params):
     """A KerasRegressor whose Normalization adapts to each training fold; ``params`` override."""

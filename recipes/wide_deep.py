@@ -91,6 +91,15 @@ def score(y_true, y_pred):
     return scoring.rmse(y_true, y_pred)
 
 
+## Search the hyperparameters
+def search_space(hp):
+    """KerasTuner's ranges for the deep path's width and Adam's rate (``multikeras search``)."""
+    return {
+        "n_neurons": hp.Int("n_neurons", 8, 256, sampling="log", default=N_NEURONS),
+        "learning_rate": hp.Float("learning_rate", 1e-4, 1e-2, sampling="log", default=LEARNING_RATE),
+    }
+
+
 ## Use it in scikit-learn
 FEATURE_GROUPS = {"wide": [0, 1, 2, 3, 4], "deep": [2, 3, 4, 5, 6, 7]}
 

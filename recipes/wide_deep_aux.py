@@ -70,6 +70,17 @@ def score(y_true, y_pred):
     return scoring.rmse(main_output(y_true), main_output(y_pred))
 
 
+## Search the hyperparameters
+# The total loss depends on the searched aux weight, so trials are compared on the main head's.
+SEARCH_OBJECTIVE = "val_output_loss"
+
+
+def search_space(hp):
+    """wide_deep's ranges plus how much the auxiliary head counts (``multikeras search``)."""
+    aux_weight = hp.Float("aux_weight", 0.05, 0.5, default=LOSS_WEIGHTS["aux_output"])
+    return {**wide_deep.search_space(hp), "loss_weights": {"output": 1.0 - aux_weight, "aux_output": aux_weight}}
+
+
 ## Use it in scikit-learn
 class MainOutputRegressor(KerasRegressor):
     """Fits both heads from one y (the wrapper copies it) and reports the "output" head."""

@@ -76,6 +76,12 @@ def score(y_true, y_pred):
     return scoring.rmse(y_true, y_pred)
 
 
+## Search the hyperparameters
+def search_space(hp):
+    """The same ranges as the functional wide_deep (``multikeras search``)."""
+    return wide_deep.search_space(hp)
+
+
 ## Use it in scikit-learn
 def estimator(**params):
     """As wide_deep.estimator, with the subclassed model."""

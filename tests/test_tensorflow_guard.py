@@ -12,6 +12,8 @@ model = wide_deep.build_model(**wide_deep.data_hparams(X))
 model.fit(X, y, epochs=1, verbose=0)
 model.get_config()
 multikeras.load_model(multikeras.save_model(model, tempfile.mkdtemp() + "/m.keras"))
+from multikeras.tuning import search_recipe  # KerasTuner too
+search_recipe(wide_deep, trials=1, epochs=1, directory=tempfile.mkdtemp())
 print("tensorflow" in sys.modules)
 """
 
