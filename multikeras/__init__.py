@@ -11,6 +11,10 @@ from .threads import configure_from_environment
 select_default_backend()
 configure_from_environment()  # joblib/Dask worker thread budgets reach XLA and TensorFlow too
 
+from . import compile_cache  # noqa: E402
+
+compile_cache.configure()  # JAX compiles each architecture once, across fits and processes
+
 from . import tensorflow_guard  # noqa: E402
 
 tensorflow_guard.install()  # Keras's serializer would otherwise import TensorFlow on torch/JAX

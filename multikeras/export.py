@@ -107,7 +107,6 @@ def export_model(model, path, format=None) -> Path:
 
 def _check_onnx_inputs(path, model):
     """tf2onnx can turn captured constants (Normalization's statistics) into inputs nobody feeds."""
-    import keras
     import onnx
 
     graph = onnx.load(str(path)).graph

@@ -1,0 +1,156 @@
+"""A leaner training and evaluation step for Keras on torch (CPU), switched on by ``multikeras.fit``.
+
+Profiling the classifier recipe on torch showed half of each step in Keras's per-layer
+``Layer.__call__`` (input conversion, autocast, masking, name scopes) rather than in the
+layers' maths, and the LSTM running its 56 time steps as a Python loop, because Keras uses
+torch's fused LSTM kernel only on CUDA. For a Sequential or functional model this step walks
+the same graph but calls each layer's ``call`` directly, and runs a plain LSTM through
+``torch.lstm`` (the same kernel as ``torch.nn.LSTM``, CPU included). Loss, optimizer, metrics,
+callbacks and the data pipeline stay Keras's own, so the History matches Keras's step: the
+test holds the losses of every graph recipe to the same values within float32 rounding.
+
+It steps aside (Keras's step runs) for subclassed models, models with their own
+``train_step``, ``jit_compile``, mixed precision, and layers that produce masks. Keras's
+graph-walking and loss helpers it uses are private; if they change, it steps aside too.
+``MULTIKERAS_LEAN_TORCH_STEP=0`` or ``multikeras.fit(..., lean_step=False)`` switches it off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import os
+
+import keras
+import torch
+
+__all__ = ["eligible", "lean_steps", "ENV_SWITCH"]
+
+ENV_SWITCH = "MULTIKERAS_LEAN_TORCH_STEP"
+_KERAS_HOOKS = ("_run_through_graph", "_standardize_inputs", "_compute_loss", "_loss_tracker")
+
+
+def switched_on() -> bool:
+    return os.environ.get(ENV_SWITCH, "1").strip().lower() not in {"0", "false", "no", "off"}
+
+
+def _graph(model):
+    """The functional graph behind ``model`` (a Sequential keeps one), or None."""
+    graph = getattr(model, "_functional", None) if isinstance(model, keras.Sequential) else model
+    return graph if graph is not None and all(hasattr(graph, h) or hasattr(model, h) for h in _KERAS_HOOKS) else None
+
+
+def eligible(model) -> bool:
+    """Whether the lean step reproduces Keras's step for ``model``."""
+    from keras.src.backend.torch.trainer import TorchTrainer
+
+    graph = _graph(model)
+    if graph is None or not isinstance(model, (keras.Sequential, keras.src.models.functional.Functional)):
+        return False
+    if type(model).train_step is not TorchTrainer.train_step or type(model).test_step is not TorchTrainer.test_step:
+        return False
+    if getattr(model, "jit_compile", False) is True or model.dtype_policy.compute_dtype != model.dtype_policy.variable_dtype:
+        return False
+    if not all(isinstance(op, keras.layers.Layer) for op in graph.operations):
+        return False
+    # Keras traced the graph symbolically: a layer that produces a mask left it on its outputs.
+    tensors = [t for nodes in graph._nodes_by_depth.values() for node in nodes for t in node.output_tensors]
+    return not any(getattr(t, "_keras_mask", None) is not None for t in tensors)
+
+
+def _fused_lstm(layer):
+    """``layer.call`` through torch's fused LSTM kernel, or None where that is not the same maths."""
+    cell = getattr(layer, "cell", None)
+    plain = (
+        type(layer) is keras.layers.LSTM
+        and cell.activation is keras.activations.tanh
+        and cell.recurrent_activation is keras.activations.sigmoid
+        and cell.use_bias
+        and not (cell.dropout or cell.recurrent_dropout or layer.stateful or layer.go_backwards or layer.return_state or layer.unroll)
+    )
+    if not plain:
+        return None
+
+    def call(sequences, training=None, mask=None, initial_state=None):
+        if mask is not None or initial_state is not None:
+            return layer.call(sequences, training=training, mask=mask, initial_state=initial_state)
+        sequences = sequences.to(cell.kernel.value.dtype)
+        zeros = sequences.new_zeros((1, sequences.shape[0], cell.units))
+        weights = [cell.kernel.value.T, cell.recurrent_kernel.value.T, cell.bias.value, torch.zeros_like(cell.bias.value)]
+        outputs, _, _ = torch.lstm(sequences, (zeros, zeros), weights, True, 1, 0.0, torch.is_grad_enabled(), False, True)
+        return outputs if layer.return_sequences else outputs[:, -1]
+
+    return call
+
+
+def _lean_forward(model):
+    graph = _graph(model)
+    calls = {}
+
+    def operation_fn(training):
+        def pick(op):
+            key = (id(op), training)
+            if key not in calls:
+                call = _fused_lstm(op) or op.call
+                takes_training = "training" in inspect.signature(call).parameters
+                calls[key] = (lambda *a, _c=call, **k: _c(*a, **{**k, "training": training})) if takes_training else call
+            return calls[key]
+
+        return pick
+
+    dtype = getattr(torch, model.dtype_policy.compute_dtype)
+
+    def forward(x, training):
+        inputs = [t.to(dtype) if torch.is_floating_point(t) else t for t in graph._standardize_inputs(x)]
+        outputs = graph._run_through_graph(inputs, operation_fn=operation_fn(training))
+        return outputs[0] if isinstance(outputs, (list, tuple)) and len(outputs) == 1 else outputs
+
+    return forward
+
+
+def _batch_size(x):
+    return next(t for t in keras.tree.flatten(x) if t is not None).shape[0]
+
+
+def _steps(model):
+    from keras.src.trainers.data_adapters.data_adapter_utils import unpack_x_y_sample_weight
+
+    forward = _lean_forward(model)
+
+    def train_function(data):
+        x, y, sample_weight = unpack_x_y_sample_weight(data[0])
+        y_pred = forward(x, True)
+        model.zero_grad()
+        loss = model._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+        model._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        model.optimizer.scale_loss(loss).backward()
+        weights = model.trainable_weights[:]
+        with torch.no_grad():
+            model.optimizer.apply([v.value.grad for v in weights], weights)
+        return model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def test_function(data):
+        x, y, sample_weight = unpack_x_y_sample_weight(data[0])
+        with torch.no_grad():
+            y_pred = forward(x, False)
+            loss = model._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+            model._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+            return model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    return train_function, test_function
+
+
+@contextlib.contextmanager
+def lean_steps(model, enabled=True):
+    """Inside the block, ``model.fit`` trains and validates with the lean step where it applies.
+
+    Afterwards Keras's own step is restored, so a later plain ``model.fit`` is untouched.
+    """
+    if not (enabled and switched_on() and getattr(model, "optimizer", None) is not None and eligible(model)):
+        yield False
+        return
+    model.train_function, model.test_function = _steps(model)
+    try:
+        yield True
+    finally:
+        model.train_function = model.test_function = None

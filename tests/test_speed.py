@@ -1,0 +1,118 @@
+"""The speed-ups in multikeras.fit change nothing but speed: same losses, same predictions.
+
+On torch the lean step (``lean_step=False`` is Keras's own); on JAX and TensorFlow grouped
+steps (``steps_per_execution=1`` is one step per call). Tolerance: float32 rounding (the
+fused LSTM kernel sums gates in another order than Keras's loop).
+"""
+
+import keras
+import numpy as np
+import pytest
+
+import multikeras
+import recipes
+from multikeras.seeding import seeded_build
+
+RTOL = 1e-5
+
+
+def _train(name, epochs=2, **speed):
+    recipe = recipes.get(name)
+    multikeras.set_seed(7)
+    (X, y), valid, (X_test, _) = recipe.load_data("embedded")
+    with seeded_build(7):
+        model = recipe.build_model(**recipe.data_hparams(X))
+    history = multikeras.fit(model, X, y, validation_data=valid, epochs=epochs, batch_size=32, verbose=0, **speed)
+    return history.history, np.concatenate([np.ravel(p) for p in keras.tree.flatten(model.predict(X_test, verbose=0))])
+
+
+def _plain(backend):
+    return {"lean_step": False} if backend == "torch" else {"steps_per_execution": 1}
+
+
+@pytest.mark.parametrize("name", recipes.NAMES)
+def test_fast_fit_matches_keras_own_step(name, backend):
+    fast_history, fast_predictions = _train(name)
+    plain_history, plain_predictions = _train(name, **_plain(backend))
+    assert fast_history.keys() == plain_history.keys()
+    for key in plain_history:
+        np.testing.assert_allclose(fast_history[key], plain_history[key], rtol=RTOL, err_msg=key)
+    np.testing.assert_allclose(fast_predictions, plain_predictions, rtol=RTOL, atol=1e-6)
+
+
+class _Seen(keras.callbacks.Callback):
+    """Records how the model trains at the start of fit."""
+
+    def on_train_begin(self, logs=None):
+        self.steps = self.model.steps_per_execution
+        self.lean = self.model.train_function is not None and "torch_step" in getattr(self.model.train_function, "__module__", "")
+
+
+class _BatchWatcher(_Seen):
+    def on_train_batch_end(self, batch, logs=None):
+        pass
+
+
+def _fit_with(callback, name="regression_mlp", **speed):
+    recipe = recipes.get(name)
+    (X, y), _, _ = recipe.load_data("embedded")
+    model = recipe.build_model(**recipe.data_hparams(X))
+    multikeras.fit(model, X, y, epochs=1, verbose=0, callbacks=[callback], **speed)
+    return model
+
+
+def test_the_speed_up_applies_and_is_undone_afterwards(backend):
+    seen = _Seen()
+    model = _fit_with(seen)
+    if backend == "torch":
+        assert seen.lean and seen.steps == 1
+    else:
+        assert seen.steps == 32 and not seen.lean
+    assert model.steps_per_execution == 1 and model.train_function is None  # a plain model.fit later is Keras's
+
+
+def test_it_steps_aside_for_batch_callbacks_subclassed_models_and_the_switches(backend, monkeypatch):
+    batch = _BatchWatcher()
+    _fit_with(batch)
+    assert batch.steps == 1  # a per-batch callback sees every batch
+    subclassed = _Seen()
+    _fit_with(subclassed, "wide_deep_subclassed")
+    assert not subclassed.lean
+    switched_off = _Seen()
+    _fit_with(switched_off, **_plain(backend))
+    assert switched_off.steps == 1 and not switched_off.lean
+    monkeypatch.setenv("MULTIKERAS_LEAN_TORCH_STEP", "0")
+    monkeypatch.setenv("MULTIKERAS_STEPS_PER_EXECUTION", "1")
+    by_env = _Seen()
+    _fit_with(by_env)
+    assert by_env.steps == 1 and not by_env.lean
+
+
+@pytest.mark.skipif(multikeras.active_backend() == "torch", reason="torch has no grouped steps in Keras; nothing to check")
+def test_bad_steps_per_execution_is_named():
+    with pytest.raises(ValueError, match="steps_per_execution must be 'auto' or a whole number"):
+        _fit_with(_Seen(), steps_per_execution="many")
+    with pytest.raises(ValueError, match="steps_per_execution must be at least 1, got 0"):
+        _fit_with(_Seen(), steps_per_execution=0)
+
+
+@pytest.mark.skipif(multikeras.active_backend() == "torch", reason="only grouped steps are compiled per fit")
+def test_a_second_fit_reuses_the_grouped_functions_until_a_recompile():
+    recipe = recipes.get("regression_mlp")
+    (X, y), _, _ = recipe.load_data("embedded")
+    model = recipe.build_model(**recipe.data_hparams(X))
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            seen.append(self.model.train_function)
+
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(self.model.train_function)
+
+    for _ in range(2):
+        multikeras.fit(model, X, y, epochs=1, verbose=0, callbacks=[Record()])
+    assert seen[1] is not None and seen[3] is seen[1]  # partial_fit-style calls do not compile again
+    model.compile(optimizer="adam", loss="mse")
+    multikeras.fit(model, X, y, epochs=1, verbose=0, callbacks=[Record()])
+    assert seen[5] is not seen[1]
