@@ -96,7 +96,7 @@ def build_parser():
     search.add_argument("--strategy", choices=("random", "hyperband", "bayes"), default="random", help="KerasTuner's RandomSearch (default), Hyperband or BayesianOptimization")
     search.add_argument("--trials", type=_whole_number(1), default=10, help="how many hyperparameter sets to try (default 10)")
     search.add_argument("--backend", help="torch (default), jax or tensorflow")
-    search.add_argument("--out", help="directory for best.json, trials.png and KerasTuner's trial records (default runs/search/RECIPE)")
+    search.add_argument("--out", help="directory for best-STRATEGY.json, trials-STRATEGY.png and KerasTuner's trial records (default runs/search/RECIPE)")
     search.add_argument("--patience", type=_whole_number(1), help="end a trial after N epochs without a better val_loss")
     search.add_argument("--fresh", action="store_true", help="discard finished trials in --out instead of resuming after them")
     _common(search)
