@@ -53,6 +53,7 @@ def measure_recipe(name, source, epochs, rows):
 
     import multikeras
     import recipes
+    from multikeras.training import median_seconds
 
     recipe = recipes.get(name)
     multikeras.set_seed(0)
@@ -71,12 +72,7 @@ def measure_recipe(name, source, epochs, rows):
     seconds = statistics.median(durations[1:])
     n = len(keras.tree.flatten(y)[0])
     batch = keras.tree.map_structure(lambda a: a[:BATCH], X_test)
-    model.predict_on_batch(batch)
-    latencies = []
-    for _ in range(LATENCY_CALLS):
-        start = time.perf_counter()
-        model.predict_on_batch(batch)
-        latencies.append(time.perf_counter() - start)
+    latency, _ = median_seconds(lambda: model.predict_on_batch(batch), LATENCY_CALLS)
     return {
         "recipe": name,
         "backend": multikeras.active_backend(),
@@ -84,7 +80,7 @@ def measure_recipe(name, source, epochs, rows):
         "n_train": n,
         "seconds_per_epoch": seconds,
         "samples_per_second": n / seconds,
-        "predict_ms_batch_32": 1000 * statistics.median(latencies),
+        "predict_ms_batch_32": 1000 * latency,
         "metric": recipe.METRIC,
         "value": float(recipe.score(y_test, model.predict(X_test, verbose=0))),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

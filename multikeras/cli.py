@@ -50,6 +50,14 @@ def _common(parser):
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
 
 
+def _recipe_command(sub, name, help):
+    """A subcommand that runs one recipe (positional) on one backend (``--backend``)."""
+    command = sub.add_parser(name, help=help)
+    command.add_argument("recipe", help="recipe name (see `multikeras recipes`)")
+    command.add_argument("--backend", help="torch (default), jax or tensorflow")
+    return command
+
+
 def build_parser():
     parser = _Parser(prog=PROG, description="Run Keras 3 recipes on PyTorch, JAX and TensorFlow.")
     parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
@@ -64,9 +72,7 @@ def build_parser():
     _common(compare)
     compare.set_defaults(handler=_compare)
 
-    run = sub.add_parser("run", help="train and evaluate one recipe on one backend")
-    run.add_argument("recipe", help="recipe name (see `multikeras recipes`)")
-    run.add_argument("--backend", help="torch (default), jax or tensorflow")
+    run = _recipe_command(sub, "run", "train and evaluate one recipe on one backend")
     run.add_argument("--save", help="save the trained model here (.keras unless the name says otherwise)")
     run.add_argument("--batch-size", type=_whole_number(1), help="override the recipe's batch size")
     run.add_argument("--patience", type=_whole_number(1), help="stop after N epochs without a better val_loss, keeping the best weights")
@@ -81,9 +87,7 @@ def build_parser():
     _common(run)
     run.set_defaults(handler=_run)
 
-    lr_find = sub.add_parser("lr-find", help="learning-rate range test: suggest a rate and plot loss against it")
-    lr_find.add_argument("recipe", help="recipe name (see `multikeras recipes`)")
-    lr_find.add_argument("--backend", help="torch (default), jax or tensorflow")
+    lr_find = _recipe_command(sub, "lr-find", "learning-rate range test: suggest a rate and plot loss against it")
     lr_find.add_argument("--out", default="runs/lr-find", help="directory for lr_find.png and lr_find.json (default runs/lr-find)")
     lr_find.add_argument("--min-lr", type=float, default=1e-5, help="starting learning rate (default 1e-5)")
     lr_find.add_argument("--max-lr", type=float, default=10.0, help="final learning rate (default 10)")
@@ -91,11 +95,9 @@ def build_parser():
     _common(lr_find)
     lr_find.set_defaults(handler=_lr_find)
 
-    search = sub.add_parser("search", help="KerasTuner search over a recipe's hyperparameters; best parameters to JSON")
-    search.add_argument("recipe", help="recipe name (see `multikeras recipes`)")
+    search = _recipe_command(sub, "search", "KerasTuner search over a recipe's hyperparameters; best parameters to JSON")
     search.add_argument("--strategy", choices=("random", "hyperband", "bayes"), default="random", help="KerasTuner's RandomSearch (default), Hyperband or BayesianOptimization")
     search.add_argument("--trials", type=_whole_number(1), default=10, help="how many hyperparameter sets to try (default 10)")
-    search.add_argument("--backend", help="torch (default), jax or tensorflow")
     search.add_argument("--out", help="directory for best-STRATEGY.json, trials-STRATEGY.png and KerasTuner's trial records (default runs/search/RECIPE)")
     search.add_argument("--patience", type=_whole_number(1), help="end a trial after N epochs without a better val_loss")
     search.add_argument("--fresh", action="store_true", help="discard finished trials in --out instead of resuming after them")
@@ -154,12 +156,17 @@ def _compare(args):
     return 0
 
 
-def _recipe_on_backend(args):
-    """Select ``--backend`` (before Keras loads), then look the recipe up."""
+def _select_backend(args):
+    """Select ``--backend``, if given; it must run before Keras loads."""
     from .backend import use_backend
 
     if args.backend:
         use_backend(args.backend)
+
+
+def _recipe_on_backend(args):
+    """Select ``--backend`` (before Keras loads), then look the recipe up."""
+    _select_backend(args)
     import recipes
 
     return recipes.get(args.recipe)
@@ -212,13 +219,14 @@ def _run(args):
 
 def _lr_find(args):
     recipe = _recipe_on_backend(args)
+    from .saving import write_json
     from .training import lr_range_test
 
     finder = lr_range_test(recipe, args.data, args.data_dir, args.seed, args.min_lr, args.max_lr, args.batch_size)
     out = Path(args.out)
     png = finder.plot(out / "lr_find.png")
     result = {"recipe": recipe.NAME, "suggested_learning_rate": finder.suggestion, "steps": len(finder.rates)}
-    (out / "lr_find.json").write_text(json.dumps({**result, "rates": finder.rates, "smoothed_loss": finder.smoothed}, indent=2) + "\n")
+    write_json(out / "lr_find.json", {**result, "rates": finder.rates, "smoothed_loss": finder.smoothed})
     if args.json:
         print(json.dumps({**result, "plot": str(png)}, indent=2))
     else:
@@ -232,7 +240,8 @@ def _search(args):
 
     recipe = _recipe_on_backend(args)
     from .plots import search_trials
-    from .tuning import search_recipe, write_json
+    from .saving import write_json
+    from .tuning import search_recipe
 
     out = Path(args.out or Path("runs") / "search" / recipe.NAME)
     with contextlib.redirect_stdout(sys.stderr):  # KerasTuner's progress; stdout keeps the result
@@ -265,10 +274,7 @@ def _search(args):
 
 
 def _export(args):
-    from .backend import use_backend
-
-    if args.backend:
-        use_backend(args.backend)
+    _select_backend(args)
     from .backend import active_backend
     from .export import check_export, export_model, format_of
     from .saving import load_model

@@ -74,7 +74,7 @@ def export_model(model, path, format=None) -> Path:
     fmt = format_of(path, format)
     path = Path(path)
     if fmt in ("keras", "weights", "h5"):
-        suffix = {"keras": ".keras", "weights": ".weights.h5", "h5": ".h5"}[fmt]
+        suffix = next(s for s, f in SUFFIX_FORMATS.items() if f == fmt)
         if not path.name.endswith(suffix):
             raise ValueError(f"A {fmt} export's path must end in {suffix}, got {str(path)!r}.")
         if fmt == "h5" and "layers" not in model.get_config():

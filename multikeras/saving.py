@@ -22,7 +22,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-__all__ = ["save_model", "load_model", "atomic_path", "SUFFIXES"]
+__all__ = ["save_model", "load_model", "atomic_path", "write_json", "SUFFIXES"]
 
 # Longest suffix first: ".weights.h5" must win over ".h5".
 SUFFIXES = (".weights.h5", ".keras", ".h5")
@@ -98,6 +98,13 @@ def atomic_path(path):
         _fsync_dir(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_json(path, data) -> Path:
+    """Write ``data`` as indented JSON to ``path`` atomically; return the path."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, default=float) + "\n")
+    return Path(path)
 
 
 def _suffix_of(name: str) -> str:

@@ -42,14 +42,23 @@ def flatten_predictions(predictions) -> np.ndarray:
     return np.concatenate([np.asarray(part, dtype=np.float64).reshape(-1) for part in parts])
 
 
-def _time_predict(model, X):
-    model.predict(X, verbose=0)  # warm-up: tracing and compilation are not latency
-    times, predictions = [], None
-    for _ in range(PREDICT_REPEATS):
+def median_seconds(call, repeats):
+    """``(median seconds, last result)`` of ``repeats`` calls after one untimed warm-up call.
+
+    The warm-up takes tracing and compilation out of the figure.
+    """
+    result = call()
+    times = []
+    for _ in range(repeats):
         start = time.perf_counter()
-        predictions = model.predict(X, verbose=0)
+        result = call()
         times.append(time.perf_counter() - start)
-    return predictions, 1000 * statistics.median(times)
+    return statistics.median(times), result
+
+
+def _time_predict(model, X):
+    seconds, predictions = median_seconds(lambda: model.predict(X, verbose=0), PREDICT_REPEATS)
+    return predictions, 1000 * seconds
 
 
 def run_callbacks(patience=None, checkpoint=None, backup_dir=None):

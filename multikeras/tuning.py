@@ -12,7 +12,6 @@ again resumes after the last finished trial (``overwrite=True`` starts over).
 
 from __future__ import annotations
 
-import json
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -23,7 +22,6 @@ import keras_tuner
 
 from .backend import active_backend
 from .fitting import fit
-from .saving import atomic_path
 from .seeding import seeded_build, set_seed
 
 __all__ = ["STRATEGIES", "RecipeHyperModel", "make_tuner", "search_recipe", "SearchResult"]
@@ -109,12 +107,6 @@ def _trial_rows(tuner) -> list:
     for trial_id, trial in sorted(tuner.oracle.trials.items()):
         rows.append({"trial": trial_id, "status": str(trial.status), "score": trial.score, "params": _params(trial.hyperparameters)})
     return rows
-
-
-def write_json(path, data) -> Path:
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, default=float) + "\n")
-    return Path(path)
 
 
 def search_recipe(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import keras
 
-from ..saving import atomic_path, save_model
+from ..saving import atomic_path, save_model, write_json
 
 __all__ = ["ModelCheckpoint", "BackupAndRestore"]
 
@@ -89,8 +89,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         weights = directory / f"epoch-{self._current_epoch:05d}.weights.h5"
         with atomic_path(weights) as tmp:
             self.model.save_weights(tmp, overwrite=True)
-        with atomic_path(self._state_path) as tmp:
-            tmp.write_text(json.dumps({"epoch": self._current_epoch, "weights": weights.name}))
+        write_json(self._state_path, {"epoch": self._current_epoch, "weights": weights.name})
         if previous is not None and previous[1] != weights:
             previous[1].unlink(missing_ok=True)
 
