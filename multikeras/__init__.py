@@ -20,8 +20,9 @@ from . import tensorflow_guard  # noqa: E402
 tensorflow_guard.install()  # Keras's serializer would otherwise import TensorFlow on torch/JAX
 
 from .fitting import fit  # noqa: E402
+from .predicting import predict  # noqa: E402
 from .saving import load_model, save_model  # noqa: E402
 from .seeding import set_seed  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["BACKENDS", "active_backend", "use_backend", "fit", "save_model", "load_model", "set_seed", "__version__"]
+__all__ = ["BACKENDS", "active_backend", "use_backend", "fit", "predict", "save_model", "load_model", "set_seed", "__version__"]

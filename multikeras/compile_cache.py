@@ -12,7 +12,8 @@ statistics into the program as constants, so no two folds share one.
 
 Applied through JAX's environment variables before JAX loads, in the user's cache directory
 (``$XDG_CACHE_HOME/multikeras/jax``, else ``~/.cache/multikeras/jax``). A cache directory the
-user configured is kept; ``MULTIKERAS_JAX_CACHE=0`` switches it off.
+user configured for JAX is kept; ``MULTIKERAS_JAX_CACHE=0`` switches it off and
+``MULTIKERAS_JAX_CACHE=/some/dir`` moves it (the test suite keeps its own that way).
 """
 
 from __future__ import annotations
@@ -35,11 +36,13 @@ def cache_dir(environ=None) -> Path:
 def configure(environ=None):
     """Point JAX's persistent cache at multikeras's directory unless set or switched off; returns it."""
     environ = os.environ if environ is None else environ
-    if environ.get(ENV_SWITCH, "1").strip().lower() in {"0", "false", "no", "off"}:
+    setting = environ.get(ENV_SWITCH, "").strip()
+    if setting.lower() in {"0", "false", "no", "off"}:
         return None
     if environ.get("JAX_COMPILATION_CACHE_DIR"):
         return environ["JAX_COMPILATION_CACHE_DIR"]
-    directory = str(cache_dir(environ))
+    on = setting.lower() in {"", "1", "true", "yes", "on"}
+    directory = str(cache_dir(environ)) if on else os.path.abspath(os.path.expanduser(setting))
     environ["JAX_COMPILATION_CACHE_DIR"] = directory
     environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
     environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")

@@ -11,10 +11,13 @@ The CLI, ``compare`` and the scikit-learn wrappers all train through it. It adds
 - speed with the same results: on torch a leaner step for Sequential and functional models
   (:mod:`multikeras.backends.torch_step`; ``lean_step=False`` keeps Keras's), on JAX and
   TensorFlow 32 steps per compiled call (:mod:`multikeras.backends.steps_per_execution`;
-  ``steps_per_execution=1`` keeps one).
+  ``steps_per_execution=1`` keeps one), and on JAX one compiled program per architecture
+  (:mod:`multikeras.backends.jax_programs`).
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 
@@ -40,15 +43,19 @@ def _check_validation_data(model, validation_data):
 
 def fit(model, x=None, y=None, lean_step=True, steps_per_execution="auto", **kwargs):
     """Train ``model`` like ``model.fit(x, y, **kwargs)`` and return its History."""
-    if active_backend() == "torch":
-        from .backends.torch_step import lean_steps
+    with contextlib.ExitStack() as speed:
+        if active_backend() == "torch":
+            from .backends.torch_step import lean_steps
 
-        speed = lean_steps(model, enabled=lean_step)
-    else:
-        from .backends.steps_per_execution import grouped_steps
+            speed.enter_context(lean_steps(model, enabled=lean_step))
+        else:
+            from .backends.steps_per_execution import grouped_steps
 
-        speed = grouped_steps(model, kwargs.get("callbacks"), steps_per_execution)
-    with speed:
+            speed.enter_context(grouped_steps(model, kwargs.get("callbacks"), steps_per_execution))
+        if active_backend() == "jax":
+            from .backends.jax_programs import shared_programs
+
+            speed.enter_context(shared_programs(model))
         return _fit(model, x, y, **kwargs)
 
 

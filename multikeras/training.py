@@ -12,6 +12,7 @@ import keras
 
 from .backend import active_backend
 from .fitting import fit
+from .predicting import predict
 from .seeding import seeded_build, set_seed
 
 __all__ = ["RecipeRun", "train_recipe", "lr_range_test", "run_callbacks", "resolve_class_weight", "flatten_predictions", "PREDICT_REPEATS"]
@@ -57,7 +58,7 @@ def median_seconds(call, repeats):
 
 
 def _time_predict(model, X):
-    seconds, predictions = median_seconds(lambda: model.predict(X, verbose=0), PREDICT_REPEATS)
+    seconds, predictions = median_seconds(lambda: predict(model, X, verbose=0), PREDICT_REPEATS)
     return predictions, 1000 * seconds
 
 

@@ -22,6 +22,7 @@ import keras_tuner
 
 from .backend import active_backend
 from .fitting import fit
+from .predicting import predict
 from .seeding import seeded_build, set_seed
 
 __all__ = ["STRATEGIES", "RecipeHyperModel", "make_tuner", "search_recipe", "SearchResult"]
@@ -152,7 +153,7 @@ def search_recipe(
     with warnings.catch_warnings():  # the checkpoint holds optimizer state a fresh model lacks; weights load
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
         model = tuner.get_best_models(1)[0]
-    predictions = model.predict(X_test, verbose=0)
+    predictions = predict(model, X_test, verbose=0)
     history = _trial_rows(tuner)
     return SearchResult(
         recipe=recipe.NAME,

@@ -41,6 +41,7 @@ def _parity(run, artifacts: Path, name: str):
     """Largest |difference| between the source backend's predictions and its reloaded model's here."""
     import numpy as np
 
+    from .predicting import predict
     from .saving import load_model
     from .training import flatten_predictions
 
@@ -49,7 +50,7 @@ def _parity(run, artifacts: Path, name: str):
         return None
     reference = np.load(reference_path)
     loaded = load_model(model_path)
-    mine = flatten_predictions(loaded.predict(run.X_test, verbose=0))
+    mine = flatten_predictions(predict(loaded, run.X_test, verbose=0))
     if mine.shape != reference.shape:
         raise ValueError(f"parity: predictions have shape {mine.shape} here but {reference.shape} on the source backend")
     return float(np.max(np.abs(mine - reference)))

@@ -1,14 +1,22 @@
 """Shared fixtures. Tests never touch the network: downloading is switched off here."""
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ["MULTIKERAS_OFFLINE"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The tests' JAX programs go to a cache of their own, shared by their subprocesses and removed
+# afterwards, so they neither fill the user's cache nor trip over entries left in it.
+_JAX_CACHE = tempfile.mkdtemp(prefix="multikeras-tests-jax-")
+os.environ.setdefault("MULTIKERAS_JAX_CACHE", _JAX_CACHE)
+atexit.register(shutil.rmtree, _JAX_CACHE, ignore_errors=True)
 
 import multikeras  # noqa: E402  (selects the backend before any test imports Keras)
 

@@ -116,3 +116,51 @@ def test_a_second_fit_reuses_the_grouped_functions_until_a_recompile():
     model.compile(optimizer="adam", loss="mse")
     multikeras.fit(model, X, y, epochs=1, verbose=0, callbacks=[Record()])
     assert seen[5] is not seen[1]
+
+
+def _trained(name):
+    recipe = recipes.get(name)
+    multikeras.set_seed(7)
+    (X, y), _, (X_test, _) = recipe.load_data("embedded")
+    model = recipe.build_model(**recipe.data_hparams(X))
+    multikeras.fit(model, X, y, epochs=1, verbose=0)
+    return model, X_test
+
+
+def _flat(predictions):
+    return np.concatenate([np.ravel(p) for p in keras.tree.flatten(predictions)])
+
+
+@pytest.mark.parametrize("name", recipes.NAMES)
+def test_fast_predict_matches_keras_predict(name):
+    model, X_test = _trained(name)
+    fast = multikeras.predict(model, X_test, verbose=0, batch_size=16)
+    plain = model.predict(X_test, verbose=0, batch_size=16)
+    assert keras.tree.map_structure(np.shape, fast) == keras.tree.map_structure(np.shape, plain)
+    np.testing.assert_allclose(_flat(fast), _flat(plain), rtol=RTOL, atol=1e-6)
+
+
+def test_fast_predict_applies_where_it_can_and_is_undone(backend, monkeypatch):
+    from multikeras.predicting import faster_predict
+
+    model, X_test = _trained("regression_mlp")
+    model.predict(X_test[:4], verbose=0)
+    own = model.predict_function
+    with faster_predict(model) as fast:
+        inside = model.predict_function
+        batch = model.predict_on_batch(X_test[:4])
+    # torch: the lean forward pass; JAX: Normalization statistics as program inputs; TF: nothing
+    assert fast is (backend in ("torch", "jax"))
+    assert ("torch_step" in inside.__module__) is (backend == "torch")
+    assert model.predict_function is own  # a plain model.predict later is Keras's
+    np.testing.assert_allclose(batch, model.predict_on_batch(X_test[:4]), rtol=RTOL, atol=1e-6)
+    if backend != "torch":
+        return
+    subclassed, _ = _trained("wide_deep_subclassed")
+    with faster_predict(subclassed) as fast:
+        assert not fast
+    with faster_predict(model, enabled=False) as fast:
+        assert not fast
+    monkeypatch.setenv("MULTIKERAS_LEAN_TORCH_STEP", "0")
+    with faster_predict(model) as fast:
+        assert not fast

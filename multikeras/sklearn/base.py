@@ -45,6 +45,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .. import saving
 from ..fitting import fit
+from ..predicting import predict
 from ..seeding import seeded_build, set_seed
 from . import routing
 
@@ -269,7 +270,7 @@ class BaseWrapper(BaseEstimator):
         check_is_fitted(self, "model_")
         X, _ = self._validate(X, reset=False)
         options = {"batch_size": self.batch_size, "verbose": 0, **routing.routed(self.get_params(), "predict"), **kwargs}
-        return self.model_.predict(self._model_inputs(X), **options)
+        return predict(self.model_, self._model_inputs(X), **options)
 
     # ---- subclass hooks -----------------------------------------------------------------
     _y_numeric = False
