@@ -13,7 +13,6 @@ the same peak as the book's 30 and takes a minute instead of ten.
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -24,19 +23,29 @@ from . import results_io
 RESULTS = results_io.RESULTS
 
 
+# A fresh parent for compare: RUSAGE_CHILDREN of this process would also count the children of
+# benchmarks that ran before it in `python -m benchmarks` (their largest was 1.9 GB).
+_PARENT = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[1:]).returncode\n"
+    "print('peak_kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
 def measure(data, epochs, backends):
-    """Run compare in a child; its largest process's peak RSS (Linux reports KiB)."""
+    """Run compare under a fresh parent; its largest process's peak RSS (Linux reports KiB)."""
     with tempfile.TemporaryDirectory(prefix="multikeras-bench-") as out:
         command = [sys.executable, "-m", "multikeras.cli", "compare", "--data", data, "--backends", backends, "--json", "--out", out]
         if epochs:
             command += ["--epochs", str(epochs)]
         start = time.perf_counter()
-        result = subprocess.run(command, capture_output=True, text=True)
+        result = subprocess.run([sys.executable, "-c", _PARENT, *command], capture_output=True, text=True)
         seconds = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"compare failed: {result.stderr.strip().splitlines()[-1]}")
     rows = json.loads(result.stdout)
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak_kib = int(next(line.split()[1] for line in reversed(result.stderr.splitlines()) if line.startswith("peak_kib ")))
     return {"data": data, "epochs": epochs, "backends": backends, "rows": len(rows), "seconds": seconds, "peak_rss_mb": peak_kib / 1024}
 
 
