@@ -21,6 +21,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .switches import is_off
+
 __all__ = ["configure", "ENV_SWITCH", "cache_dir"]
 
 ENV_SWITCH = "MULTIKERAS_JAX_CACHE"
@@ -37,7 +39,7 @@ def configure(environ=None):
     """Point JAX's persistent cache at multikeras's directory unless set or switched off; returns it."""
     environ = os.environ if environ is None else environ
     setting = environ.get(ENV_SWITCH, "").strip()
-    if setting.lower() in {"0", "false", "no", "off"}:
+    if is_off(setting):
         return None
     if environ.get("JAX_COMPILATION_CACHE_DIR"):
         return environ["JAX_COMPILATION_CACHE_DIR"]

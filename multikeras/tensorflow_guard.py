@@ -20,6 +20,8 @@ import importlib.util
 import os
 import sys
 
+from .switches import is_off
+
 __all__ = ["install", "ENV_SWITCH"]
 
 ENV_SWITCH = "MULTIKERAS_KEEP_TF_UNLOADED"
@@ -65,7 +67,7 @@ class _PatchWhenLoaded(importlib.abc.MetaPathFinder):
 
 def install() -> None:
     """Apply now if Keras is loaded, else when it loads; a no-op when switched off."""
-    if os.environ.get(ENV_SWITCH, "1").strip().lower() in {"0", "false", "no"}:
+    if is_off(os.environ.get(ENV_SWITCH)):
         return
     if TARGET in sys.modules:
         _patch(sys.modules[TARGET])

@@ -25,6 +25,8 @@ import os
 import keras
 import torch
 
+from ..switches import is_off
+
 __all__ = ["eligible", "lean_steps", "lean_predict", "ENV_SWITCH"]
 
 ENV_SWITCH = "MULTIKERAS_LEAN_TORCH_STEP"
@@ -32,7 +34,7 @@ _KERAS_HOOKS = ("_run_through_graph", "_standardize_inputs", "_compute_loss", "_
 
 
 def switched_on() -> bool:
-    return os.environ.get(ENV_SWITCH, "1").strip().lower() not in {"0", "false", "no", "off"}
+    return not is_off(os.environ.get(ENV_SWITCH))
 
 
 def _graph(model):
