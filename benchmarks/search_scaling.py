@@ -39,7 +39,8 @@ def measure(rows, epochs, repeats, quick=False):
     from sklearn.model_selection import GridSearchCV
 
     import multikeras
-    from recipes import regression_mlp
+    from multikeras.recipes import regression_mlp
+    from multikeras.sklearn import recipe_estimator
 
     source = "real" if os.environ.get("MULTIKERAS_DATA_DIR") and rows > QUICK["rows"] else "embedded"
     (X, y), _, _ = regression_mlp.load_data(source)
@@ -49,7 +50,7 @@ def measure(rows, epochs, repeats, quick=False):
         times = []
         for _ in range(repeats + 1):  # the first run warms up the worker pool and is dropped
             _empty(os.environ.get("JAX_COMPILATION_CACHE_DIR"))
-            search = GridSearchCV(regression_mlp.estimator(epochs=epochs, random_state=0), grid, cv=cv, n_jobs=n_jobs)
+            search = GridSearchCV(recipe_estimator("regression_mlp", epochs=epochs, random_state=0), grid, cv=cv, n_jobs=n_jobs)
             start = time.perf_counter()
             search.fit(X, y)
             times.append(time.perf_counter() - start)

@@ -52,10 +52,10 @@ def measure_recipe(name, source, epochs, rows):
     import keras
 
     import multikeras
-    import recipes
-    from multikeras.training import median_seconds
+    from multikeras import registry
+    from multikeras.timing import median_seconds
 
-    recipe = recipes.get(name)
+    recipe = registry.get(name)
     multikeras.set_seed(0)
     X, y, _, X_test, y_test = _data(recipe, source, rows)
     model = recipe.build_model(**recipe.data_hparams(X))
@@ -91,11 +91,11 @@ def measure_recipe(name, source, epochs, rows):
 def measure_native(name, source, epochs, rows):
     """The hand-written loops for this recipe on the active backend (torch: 1 and 2 threads)."""
     import multikeras
-    import recipes
+    from multikeras import registry
 
     from . import native
 
-    recipe = recipes.get(name)
+    recipe = registry.get(name)
     X, y, _, X_test, y_test = _data(recipe, source, rows)
     backend = multikeras.active_backend()
     kind = NATIVE[name]
@@ -279,9 +279,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.worker:
         return _worker(args)
-    import recipes
+    from multikeras import registry
 
-    names = QUICK["recipes"] if args.quick else recipes.resolve(args.recipes)
+    names = QUICK["recipes"] if args.quick else registry.resolve(args.recipes)
     epochs, rows = (QUICK["epochs"], QUICK["rows"]) if args.quick else (args.epochs, CLASSIFIER_ROWS)
     source = "embedded" if args.quick else _source()
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]

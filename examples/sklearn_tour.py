@@ -3,7 +3,7 @@ Title: Keras recipes in scikit-learn: grid search, a KFold ensemble and stacking
 Run: python examples/sklearn_tour.py [--data embedded|real] [--quick]
 
 ## Introduction
-The recipes' ``estimator()`` wrappers are ordinary scikit-learn estimators, so the usual tools
+The recipes' estimators (``multikeras.sklearn.recipe_estimator``) are ordinary scikit-learn estimators, so the usual tools
 apply unchanged: search tunes routed ``model__*`` hyperparameters, a KFoldEnsemble trains one
 model per fold and averages them, and stacking puts a Keras model beside a random forest under
 a Ridge meta-model. Every score is 5-fold cross-validated R² on held-out data (2-fold with
@@ -20,8 +20,8 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 
 import multikeras
-from multikeras.ensemble import KFoldEnsemble
-from recipes import regression_mlp, wide_deep
+from multikeras.recipes import regression_mlp
+from multikeras.sklearn import KFoldEnsemble, recipe_estimator
 
 SEED = 42
 EPOCHS = 20
@@ -60,16 +60,16 @@ def main():
     print(f"{len(X)} rows, {X.shape[1]} features, backend {multikeras.active_backend()}, {epochs} epochs")
 
     search = GridSearchCV(
-        regression_mlp.estimator(epochs=epochs, random_state=SEED),
+        recipe_estimator("regression_mlp", epochs=epochs, random_state=SEED),
         {"model__n_hidden": [1, 3], "model__n_neurons": [30, 100]},
         cv=cv,
     ).fit(X, y)
     print(f"grid search best {search.best_params_}  R² {search.best_score_:.3f}")
 
-    mlp = regression_mlp.estimator(epochs=epochs, random_state=SEED, **_best_model_params(search))
+    mlp = recipe_estimator("regression_mlp", epochs=epochs, random_state=SEED, **_best_model_params(search))
     models = {
         "regression_mlp": mlp,
-        "wide_deep": wide_deep.estimator(epochs=epochs, random_state=SEED, feature_groups=_feature_groups(X)),
+        "wide_deep": recipe_estimator("wide_deep", epochs=epochs, random_state=SEED, feature_groups=_feature_groups(X)),
         "random_forest": RandomForestRegressor(n_estimators=20 if args.quick else 100, random_state=SEED),
         "kfold_ensemble(regression_mlp)": KFoldEnsemble(mlp, n_splits=min(folds, 3), random_state=SEED),
     }

@@ -5,19 +5,9 @@ if set, else ``torch``. Keras 3 cannot switch backends inside a process, so work
 backends runs one subprocess per backend (see :mod:`multikeras.runner`).
 """
 
-from .backend import BACKENDS, active_backend, select_default_backend, use_backend
-from .threads import configure_from_environment
+from .backends import BACKENDS, active_backend, configure_process, use_backend
 
-select_default_backend()
-configure_from_environment()  # joblib/Dask worker thread budgets reach XLA and TensorFlow too
-
-from . import compile_cache  # noqa: E402
-
-compile_cache.configure()  # JAX compiles each architecture once, across fits and processes
-
-from . import tensorflow_guard  # noqa: E402
-
-tensorflow_guard.install()  # Keras's serializer would otherwise import TensorFlow on torch/JAX
+configure_process()  # before Keras loads: backend, thread budget, JAX's cache, TensorFlow kept out
 
 from .fitting import fit  # noqa: E402
 from .predicting import predict  # noqa: E402

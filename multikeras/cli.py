@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from .datasets import SOURCES
+
 __all__ = ["main", "build_parser"]
 
 PROG = "multikeras"
@@ -42,7 +44,7 @@ def _whole_number(minimum):
 
 
 def _common(parser):
-    parser.add_argument("--data", choices=("embedded", "real"), default="embedded", help="embedded sample data (default) or the published data sets")
+    parser.add_argument("--data", choices=SOURCES, default="embedded", help="embedded sample data (default) or the published data sets")
     parser.add_argument("--data-dir", help="directory holding the published files (default: $MULTIKERAS_DATA_DIR, else Keras's cache)")
     parser.add_argument("--epochs", type=_whole_number(1), help="override each recipe's epochs")
     parser.add_argument("--seed", type=_whole_number(0), default=42, help="random seed (default 42)")
@@ -108,7 +110,7 @@ def build_parser():
     export.add_argument("model", help="the saved model, e.g. from `multikeras run RECIPE --save model.keras`")
     export.add_argument("output", help="where to write: .keras, .weights.h5, .h5, .onnx, or a directory for a SavedModel")
     export.add_argument("--format", choices=("keras", "weights", "h5", "savedmodel", "onnx"), help="override the format read from OUTPUT")
-    export.add_argument("--backend", help="the backend that loads MODEL and writes OUTPUT (default torch); see README for which writes what")
+    export.add_argument("--backend", help="the backend that loads MODEL and writes OUTPUT (default torch); see docs/export.md for which writes what")
     export.add_argument("--no-check", action="store_true", help="skip loading the export back and comparing its predictions")
     export.add_argument("--json", action="store_true", help="print the result as JSON")
     export.add_argument("--debug", action="store_true", help="show tracebacks on errors")
@@ -127,12 +129,11 @@ def _version():
 
 
 def _compare(args):
-    import recipes
-
-    from . import report, runner
+    from . import registry, report, runner
     from .progress import ProgressPrinter
+    from .records import Status
 
-    names = recipes.resolve(args.recipes)
+    names = registry.resolve(args.recipes)
     backends = runner.resolve_backends(args.backends)
     out = Path(args.out or Path("runs") / time.strftime("compare-%Y%m%d-%H%M%S"))
     progress = ProgressPrinter(total=len(names) * len(backends))
@@ -148,17 +149,19 @@ def _compare(args):
         if fastest:
             print("\n" + fastest)
     print(f"{PROG}: wrote {written['table']}, {written['results']} and {len(written['curves'])} learning curves in {out}/curves", file=sys.stderr)
-    problems = [r for r in rows if r["status"] not in ("ok", "not installed")] + [r for r in rows if r.get("parity_ok") is False]
-    if problems:
-        first = problems[0]
-        print(f"{PROG}: {len(problems)} problem(s), first: {first['recipe']} on {first['backend']}: {first['status']}", file=sys.stderr)
+    failed = [r for r in rows if r.status is Status.FAILED]
+    parity = [r for r in rows if r.parity_ok is False]
+    if failed or parity:
+        first = failed[0] if failed else parity[0]
+        why = first.status_text if failed else f"parity {first.parity_max_abs_diff:.1e} > {first.PARITY_TOLERANCE:g}"
+        print(f"{PROG}: {len(failed) + len(parity)} problem(s), first: {first.recipe} on {first.backend}: {why}", file=sys.stderr)
         return 1
     return 0
 
 
 def _select_backend(args):
     """Select ``--backend``, if given; it must run before Keras loads."""
-    from .backend import use_backend
+    from .backends import use_backend
 
     if args.backend:
         use_backend(args.backend)
@@ -167,9 +170,9 @@ def _select_backend(args):
 def _recipe_on_backend(args):
     """Select ``--backend`` (before Keras loads), then look the recipe up."""
     _select_backend(args)
-    import recipes
+    from . import registry
 
-    return recipes.get(args.recipe)
+    return registry.get(args.recipe)
 
 
 def _run(args):
@@ -219,7 +222,7 @@ def _run(args):
 
 def _lr_find(args):
     recipe = _recipe_on_backend(args)
-    from .saving import write_json
+    from .atomic_io import write_json
     from .training import lr_range_test
 
     finder = lr_range_test(recipe, args.data, args.data_dir, args.seed, args.min_lr, args.max_lr, args.batch_size)
@@ -240,7 +243,7 @@ def _search(args):
 
     recipe = _recipe_on_backend(args)
     from .plots import search_trials
-    from .saving import write_json
+    from .atomic_io import write_json
     from .tuning import search_recipe
 
     out = Path(args.out or Path("runs") / "search" / recipe.NAME)
@@ -275,7 +278,7 @@ def _search(args):
 
 def _export(args):
     _select_backend(args)
-    from .backend import active_backend
+    from .backends import active_backend
     from .export import check_export, export_model, format_of
     from .saving import load_model
 
@@ -294,9 +297,9 @@ def _export(args):
 
 
 def _list_recipes(args):
-    import recipes
+    from . import registry
 
-    for name in recipes.NAMES:
+    for name in registry.names():
         print(name)
     return 0
 

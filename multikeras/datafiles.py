@@ -17,6 +17,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .switches import is_on
+
 __all__ = ["DataSet", "DataFilesMissing", "FASHION_MNIST", "CALIFORNIA_HOUSING", "TIMESERIES", "data_dir", "locate"]
 
 DOWNLOAD_TIMEOUT_S = 30
@@ -85,7 +87,7 @@ def data_dir(data_dir=None) -> Path:
 
 
 def _offline() -> bool:
-    return os.environ.get("MULTIKERAS_OFFLINE", "").strip().lower() in {"1", "true", "yes"}
+    return is_on(os.environ.get("MULTIKERAS_OFFLINE"))
 
 
 @contextlib.contextmanager

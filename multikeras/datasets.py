@@ -14,6 +14,8 @@ import numpy as np
 from .datafiles import CALIFORNIA_HOUSING, FASHION_MNIST, TIMESERIES, locate
 
 __all__ = [
+    "SOURCES",
+    "check_source",
     "read_idx",
     "fashion_mnist",
     "california_housing",
@@ -22,9 +24,17 @@ __all__ = [
     "SERIES",
 ]
 
+SOURCES = ("embedded", "real")  # small sets shipped with scikit-learn or made here; the published files
 IDX_DTYPES = {0x08: np.uint8}
 SERIES = {"sunspots": "monthly-sunspots.csv", "airline": "airline-passengers.csv"}
 CAL_FEATURES = ("MedInc", "HouseAge", "AveRooms", "AveBedrms", "Population", "AveOccup", "Latitude", "Longitude")
+
+
+def check_source(source, name="source") -> str:
+    """``source`` if it names a data source, else a ValueError listing the two."""
+    if source not in SOURCES:
+        raise ValueError(f"{name} must be 'embedded' (small sample data) or 'real' (the published files), got {source!r}.")
+    return source
 
 
 def read_idx(path) -> np.ndarray:

@@ -23,9 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .backend import active_backend
-from .saving import SUFFIXES, atomic_path, load_model, save_model
-from .training import flatten_predictions
+from . import backends
+from .backends import active_backend
+from .atomic_io import atomic_path
+from .saving import SUFFIXES, load_model, save_model
+from .predicting import flatten_predictions
 
 __all__ = ["FORMATS", "ROUTES", "format_of", "export_model", "load_predictor", "check_export", "sample_inputs"]
 
@@ -85,10 +87,9 @@ def export_model(model, path, format=None) -> Path:
         return save_model(model, path)
     if fmt == "savedmodel":
         _needs("tensorflow", "A SavedModel export", "'multikeras[tensorflow]'", fmt)
-    elif active_backend() == "jax":
-        _needs("jax2onnx", "ONNX export from JAX", "jax2onnx", fmt)
     else:
-        _needs("onnx", "ONNX export", "'multikeras[onnx]'", fmt)
+        module, requirement = backends.current().onnx_requirement
+        _needs(module, f"ONNX export from {active_backend()}", requirement, fmt)
         if getattr(model, "inputs", None):
             model.predict(sample_inputs(model, n=1), verbose=0)  # Keras exports only models that were called
     keras_format = "tf_saved_model" if fmt == "savedmodel" else "onnx"

@@ -5,23 +5,18 @@ The CLI, ``compare`` and the scikit-learn wrappers all train through it. It adds
 - input checks (:mod:`multikeras.validation`): shapes, NaN/inf, empty data, input names of
   multi-input models, and labels converted to the loss's format (one-hot <-> integer);
 - once :func:`multikeras.set_seed` was called, epoch ``e`` shuffles in an order that depends
-  on ``(seed, e)`` only (:mod:`multikeras.shuffling`), so a run resumed from a backup sees
-  the same batches as an uninterrupted one, and seeded TensorFlow reshuffles every epoch
-  (see :mod:`multikeras.backends.tensorflow_data`). ``shuffle=False`` keeps Keras's order;
-- speed with the same results: on torch a leaner step for Sequential and functional models
-  (:mod:`multikeras.backends.torch_step`; ``lean_step=False`` keeps Keras's), on JAX and
-  TensorFlow 32 steps per compiled call (:mod:`multikeras.backends.steps_per_execution`;
-  ``steps_per_execution=1`` keeps one), and on JAX one compiled program per architecture
-  (:mod:`multikeras.backends.jax_programs`).
+  on ``(seed, e)`` only (:mod:`multikeras.backends.shuffling`), so a run resumed from a backup sees
+  the same batches as an uninterrupted one. ``shuffle=False`` keeps Keras's order;
+- the backend's speed-ups with the same results (:meth:`Backend.fit_speedups`): on torch a
+  leaner step (``lean_step=False`` keeps Keras's), on JAX and TensorFlow 32 steps per
+  compiled call (``steps_per_execution=1`` keeps one), on JAX one program per architecture.
 """
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 
-from .backend import active_backend
+from . import backends
 from .seeding import current_seed
 from .validation import check_fit_data
 
@@ -43,35 +38,17 @@ def _check_validation_data(model, validation_data):
 
 def fit(model, x=None, y=None, lean_step=True, steps_per_execution="auto", **kwargs):
     """Train ``model`` like ``model.fit(x, y, **kwargs)`` and return its History."""
-    with contextlib.ExitStack() as speed:
-        if active_backend() == "torch":
-            from .backends.torch_step import lean_steps
-
-            speed.enter_context(lean_steps(model, enabled=lean_step))
-        else:
-            from .backends.steps_per_execution import grouped_steps
-
-            speed.enter_context(grouped_steps(model, kwargs.get("callbacks"), steps_per_execution))
-        if active_backend() == "jax":
-            from .backends.jax_programs import shared_programs
-
-            speed.enter_context(shared_programs(model))
-        return _fit(model, x, y, **kwargs)
+    backend = backends.current()
+    with backend.fit_speedups(model, kwargs.get("callbacks"), lean_step, steps_per_execution):
+        return _fit(backend, model, x, y, **kwargs)
 
 
-def _fit(model, x, y, **kwargs):
+def _fit(backend, model, x, y, **kwargs):
     x, y = check_fit_data(model, x, y)
     if kwargs.get("validation_data") is not None:
         kwargs["validation_data"] = _check_validation_data(model, kwargs["validation_data"])
     seed = current_seed()
     if seed is None or kwargs.get("shuffle", True) is not True or not _arrays_only(x):
         return model.fit(x, y, **kwargs)
-    from .shuffling import EpochKeyedShuffle  # imports Keras, which `import multikeras` must not
-
     callbacks = list(kwargs.pop("callbacks", None) or [])
-    if active_backend() == "tensorflow" and (y is None or _arrays_only(y)):
-        from .backends.tensorflow_data import reshuffling_dataset
-
-        dataset, epoch, kwargs = reshuffling_dataset(x, y, seed, **kwargs)
-        return model.fit(dataset, callbacks=[EpochKeyedShuffle(seed, epoch), *callbacks], **kwargs)
-    return model.fit(x, y, callbacks=[EpochKeyedShuffle(seed), *callbacks], **kwargs)
+    return backend.seeded_fit(model, x, y, seed, callbacks, **kwargs)

@@ -16,13 +16,17 @@ def _is_whole(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def whole_numbers(minimum: int = 1, **values) -> None:
-    """Each of ``values`` must be an integer of at least ``minimum``."""
+def whole_numbers(minimum: int = 1, *, hint: str = "", **values) -> None:
+    """Each of ``values`` must be an integer of at least ``minimum``; ``hint`` ends the message.
+
+    The one whole-number check of the package: hyperparameters, windowing, search and
+    ensemble arguments all use it, so they all word the same error alike.
+    """
     for name, value in values.items():
         if not _is_whole(value):
             raise TypeError(f"{name} must be a whole number, got {value!r} ({type(value).__name__}).")
         if value < minimum:
-            raise ValueError(f"{name} must be at least {minimum}, got {value}.")
+            raise ValueError(f"{name} must be at least {minimum}, got {value}. {hint}".rstrip())
 
 
 def positive_numbers(**values) -> None:

@@ -10,27 +10,30 @@ compile their predict step; on JAX it compiles once per architecture
 
 from __future__ import annotations
 
-import contextlib
+import numpy as np
 
-from .backend import active_backend
+from . import backends
 
-__all__ = ["predict", "faster_predict"]
+__all__ = ["predict", "faster_predict", "flatten_predictions"]
 
 
 def faster_predict(model, enabled=True):
-    """A context in which ``model.predict`` and ``predict_on_batch`` take the fast path, if any."""
-    if active_backend() == "torch":
-        from .backends.torch_step import lean_predict
-
-        return lean_predict(model, enabled=enabled)
-    if active_backend() == "jax":
-        from .backends.jax_programs import shared_programs
-
-        return shared_programs(model)
-    return contextlib.nullcontext(False)
+    """A context in which ``model.predict`` and ``predict_on_batch`` take the backend's fast path."""
+    return backends.current().predict_speedups(model, enabled=enabled)
 
 
 def predict(model, x, lean_step=True, **kwargs):
     """``model.predict(x, **kwargs)``, faster where multikeras knows how."""
     with faster_predict(model, enabled=lean_step):
         return model.predict(x, **kwargs)
+
+
+def flatten_predictions(predictions) -> np.ndarray:
+    """All outputs of ``model.predict`` as one float64 vector (dict outputs in key order)."""
+    if isinstance(predictions, dict):
+        parts = [predictions[key] for key in sorted(predictions)]
+    elif isinstance(predictions, (list, tuple)):
+        parts = list(predictions)
+    else:
+        parts = [predictions]
+    return np.concatenate([np.asarray(part, dtype=np.float64).reshape(-1) for part in parts])

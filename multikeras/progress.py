@@ -5,13 +5,15 @@ from __future__ import annotations
 import sys
 import time
 
+from .records import Event
+
 __all__ = ["ProgressPrinter"]
 
 QUIET_SECONDS = 30  # off a terminal, epoch lines are printed at most this often
 
 
 class ProgressPrinter:
-    """Feed it runner events; it writes to ``stream`` (stderr, so stdout stays parseable)."""
+    """Feed it the runner's `Event` records; it writes to ``stream`` (stderr, so stdout stays parseable)."""
 
     def __init__(self, total, stream=None):
         self.total = total
@@ -21,8 +23,8 @@ class ProgressPrinter:
         self.started = time.perf_counter()
         self.last_line = self.started
 
-    def __call__(self, event):
-        handler = getattr(self, f"_on_{event['event']}", None)
+    def __call__(self, event: Event) -> None:
+        handler = getattr(self, f"_on_{event.kind}", None)
         if handler is not None:
             handler(event)
 
@@ -38,22 +40,19 @@ class ProgressPrinter:
             self.last_line = now
         self.stream.flush()
 
-    def _on_start(self, event):
-        self._write(f"{self._prefix()} {event['backend']:<10} {event['recipe']} ...", final=False)
+    def _on_start(self, event: Event) -> None:
+        self._write(f"{self._prefix()} {event.backend:<10} {event.recipe} ...", final=False)
 
-    def _on_epoch(self, event):
-        loss = "" if event.get("loss") is None else f" loss {event['loss']:.4f}"
-        self._write(f"{self._prefix()} {event['backend']:<10} {event['recipe']} epoch {event['epoch']}/{event['epochs']}{loss}", final=False)
+    def _on_epoch(self, event: Event) -> None:
+        loss = "" if event.loss is None else f" loss {event.loss:.4f}"
+        self._write(f"{self._prefix()} {event.backend:<10} {event.recipe} epoch {event.epoch}/{event.epochs}{loss}", final=False)
 
-    def _on_row(self, event):
-        row = event["row"]
-        if row.get("status") == "ok":
-            summary = f"{row['metric']} {row['value']:.4f}, fit {row['fit_seconds']:.1f}s"
-        else:
-            summary = row.get("status", "?")
-        self._write(f"{self._prefix()} {row['backend']:<10} {row['recipe']}: {summary}")
+    def _on_row(self, event: Event) -> None:
+        row = event.row
+        summary = f"{row.metric} {row.value:.4f}, fit {row.fit_seconds:.1f}s" if row.ok else row.status_text
+        self._write(f"{self._prefix()} {row.backend:<10} {row.recipe}: {summary}")
         self.done += 1
 
-    def _on_skipped(self, event):
-        self._write(f"{self._prefix()} {event['backend']:<10} {event['reason']}, skipped")
-        self.done += event.get("count", 0)
+    def _on_skipped(self, event: Event) -> None:
+        self._write(f"{self._prefix()} {event.backend:<10} {event.reason}, skipped")
+        self.done += event.count or 0

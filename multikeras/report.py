@@ -1,11 +1,11 @@
-"""Turn compare rows into a table, JSON and learning-curve PNGs."""
+"""Turn compare's `ResultRow` records into a table, JSON and learning-curve PNGs."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from .worker import PARITY_TOLERANCE
+from .records import JSON_KEYS, PARITY_TOLERANCE, ResultRow
 
 __all__ = ["format_table", "fastest_backends", "format_fastest", "json_rows", "plot_learning_curves", "write_report"]
 
@@ -16,39 +16,38 @@ def _number(value, digits=4):
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def _parity_cell(row):
-    diff = row.get("parity_max_abs_diff")
-    if row.get("status") != "ok":
+def _parity_cell(row: ResultRow) -> str:
+    if not row.ok:
         return "–"
-    if row.get("backend") == row.get("parity_source"):
+    if row.is_parity_source:
         return "source"
-    if diff is None:
+    if row.parity_ok is None:
         return "–"
-    mark = "ok" if diff <= PARITY_TOLERANCE else f"FAIL >{PARITY_TOLERANCE:g}"
-    return f"{diff:.1e} {mark}"
+    mark = "ok" if row.parity_ok else f"FAIL >{PARITY_TOLERANCE:g}"
+    return f"{row.parity_max_abs_diff:.1e} {mark}"
 
 
-def _value_cell(row):
-    value = _number(row.get("value"))
-    if row.get("baseline") is not None:
-        value += f" (naive {row['baseline']:.4f})"
+def _value_cell(row: ResultRow) -> str:
+    value = _number(row.value)
+    if row.baseline is not None:
+        value += f" (naive {row.baseline:.4f})"
     return value
 
 
-def _cells(row):
+def _cells(row: ResultRow) -> tuple:
     return (
-        row["recipe"],
-        row["backend"],
-        row.get("metric", "–"),
+        row.recipe,
+        row.backend,
+        row.metric or "–",
         _value_cell(row),
-        _number(row.get("fit_seconds"), 1),
-        _number(row.get("predict_ms"), 1),
+        _number(row.fit_seconds, 1),
+        _number(row.predict_ms, 1),
         _parity_cell(row),
-        row.get("status", "–"),
+        row.status_text,
     )
 
 
-def format_table(rows) -> str:
+def format_table(rows: list[ResultRow]) -> str:
     """A GitHub-markdown table, aligned so it also reads well in a terminal."""
     body = [_cells(row) for row in rows]
     widths = [max(len(str(c)) for c in column) for column in zip(COLUMNS, *body)]
@@ -57,62 +56,61 @@ def format_table(rows) -> str:
     return "\n".join([line(COLUMNS), rule, *(line(cells) for cells in body)])
 
 
-def fastest_backends(rows) -> dict:
+def fastest_backends(rows: list[ResultRow]) -> dict:
     """recipe -> (fastest backend, its fit seconds, slowest/fastest ratio) among successful runs."""
     fastest = {}
-    for recipe in dict.fromkeys(row["recipe"] for row in rows):
-        timed = [r for r in rows if r["recipe"] == recipe and r.get("status") == "ok" and r.get("fit_seconds")]
+    for recipe in dict.fromkeys(row.recipe for row in rows):
+        timed = [r for r in rows if r.recipe == recipe and r.ok and r.fit_seconds]
         if timed:
-            best = min(timed, key=lambda r: r["fit_seconds"])
-            slowest = max(r["fit_seconds"] for r in timed)
-            fastest[recipe] = (best["backend"], best["fit_seconds"], slowest / best["fit_seconds"])
+            best = min(timed, key=lambda r: r.fit_seconds)
+            slowest = max(r.fit_seconds for r in timed)
+            fastest[recipe] = (best.backend, best.fit_seconds, slowest / best.fit_seconds)
     return fastest
 
 
-def format_fastest(rows) -> str:
+def format_fastest(rows: list[ResultRow]) -> str:
     """One line per recipe naming the backend that fitted fastest (needs two timed backends)."""
     lines = [
         f"fastest for {recipe}: {backend} ({seconds:.1f} s to fit; the slowest took {ratio:.1f}x as long)"
         for recipe, (backend, seconds, ratio) in fastest_backends(rows).items()
-        if sum(1 for r in rows if r["recipe"] == recipe and r.get("status") == "ok") > 1
+        if sum(1 for r in rows if r.recipe == recipe and r.ok) > 1
     ]
     return "\n".join(lines)
 
 
-def json_rows(rows) -> list:
-    """Rows for ``--json``: the documented keys first, then extras, never the history."""
-    from .runner import JSON_KEYS
-
+def json_rows(rows: list[ResultRow]) -> list:
+    """Rows for ``--json``: the documented keys first, then ``fastest``, then extras, never the history."""
     fastest = {recipe: backend for recipe, (backend, _, _) in fastest_backends(rows).items()}
     out = []
     for row in rows:
-        slim = {key: row.get(key) for key in JSON_KEYS}
-        slim["fastest"] = row.get("status") == "ok" and fastest.get(row["recipe"]) == row["backend"]
-        slim.update({k: v for k, v in row.items() if k not in slim and k != "history"})
+        data = row.to_json()
+        slim = {key: data.get(key) for key in JSON_KEYS}
+        slim["fastest"] = row.ok and fastest.get(row.recipe) == row.backend
+        slim.update({k: v for k, v in data.items() if k not in slim})
         out.append(slim)
     return out
 
 
-def plot_learning_curves(rows, directory) -> list:
+def plot_learning_curves(rows: list[ResultRow], directory) -> list:
     """One PNG per recipe: each backend's training (solid) and validation (dashed) curves."""
     from .plots import learning_curves
 
     written = []
-    for recipe in dict.fromkeys(row["recipe"] for row in rows):
-        runs = {row["backend"]: row["history"] for row in rows if row["recipe"] == recipe and row.get("history")}
+    for recipe in dict.fromkeys(row.recipe for row in rows):
+        runs = {row.backend: row.history for row in rows if row.recipe == recipe and row.history}
         if runs:
             written.append(learning_curves(runs, Path(directory) / f"{recipe}.png", title=recipe))
     return written
 
 
-def write_report(rows, out) -> dict:
+def write_report(rows: list[ResultRow], out) -> dict:
     """Write table.md, results.json and curves/*.png into ``out``; return their paths."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "table.md").write_text(format_table(rows) + "\n\n" + format_fastest(rows) + "\n")
     (out / "results.json").write_text(json.dumps(json_rows(rows), indent=2) + "\n")
     (out / "histories.json").write_text(
-        json.dumps({f"{r['recipe']}/{r['backend']}": r["history"] for r in rows if r.get("history")}) + "\n"
+        json.dumps({f"{r.recipe}/{r.backend}": r.history for r in rows if r.history}) + "\n"
     )
     curves = plot_learning_curves(rows, out / "curves")
     return {"table": out / "table.md", "results": out / "results.json", "curves": curves}

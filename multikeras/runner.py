@@ -3,7 +3,8 @@
 Keras 3 fixes its backend when it is first imported, so each backend gets a fresh Python
 process with ``KERAS_BACKEND`` set. The first installed backend is the parity source: its
 models are saved as .keras and reloaded by the others. Rows are appended to
-``OUT/rows.jsonl`` as they arrive, so a run that dies keeps what it finished.
+``OUT/rows.jsonl`` as they arrive, so a run that dies keeps what it finished. Workers get a
+`Job` and answer with `Event` lines; the rows are `ResultRow` records (see `multikeras.records`).
 """
 
 from __future__ import annotations
@@ -15,14 +16,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-import recipes as recipe_registry
-
-from .backend import BACKENDS, is_installed, normalize_backend
-from .worker import EVENT_PREFIX
+from . import datasets, registry
+from .backends import BACKENDS, is_installed, normalize_backend
+from .records import JSON_KEYS, Event, Job, ResultRow
 
 __all__ = ["compare", "resolve_backends", "JSON_KEYS"]
-
-JSON_KEYS = ("recipe", "backend", "metric", "value", "fit_seconds", "parity_max_abs_diff", "status")
 
 
 def resolve_backends(backends) -> list:
@@ -45,10 +43,10 @@ def _worker_env(backend: str) -> dict:
     return env
 
 
-def _run_worker(backend, job, workdir: Path, on_event, python):
+def _run_worker(backend: str, job: Job, workdir: Path, on_event, python):
     """Run one backend's worker, forwarding its events; returns (rows, exit code, last stderr line)."""
     job_path = workdir / f"job-{backend}.json"
-    job_path.write_text(json.dumps(job))
+    job_path.write_text(json.dumps(job.to_json()))
     log_path = workdir / "logs" / f"{backend}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -61,13 +59,13 @@ def _run_worker(backend, job, workdir: Path, on_event, python):
             text=True,
         )
         for line in process.stdout:
-            if not line.startswith(EVENT_PREFIX):
+            event = Event.from_line(line)
+            if event is None:
                 log.write(line)
                 continue
-            event = json.loads(line[len(EVENT_PREFIX) :])
-            event.setdefault("backend", backend)
-            if event["event"] == "row":
-                rows.append(event["row"])
+            event = event.with_backend(backend)
+            if event.row is not None:
+                rows.append(event.row)
             on_event(event)
         code = process.wait()
     return rows, code, _last_line(log_path)
@@ -76,10 +74,6 @@ def _run_worker(backend, job, workdir: Path, on_event, python):
 def _last_line(path: Path) -> str:
     lines = [line.strip() for line in path.read_text(errors="replace").splitlines() if line.strip()]
     return lines[-1] if lines else "no output"
-
-
-def _placeholder(recipe, backend, status):
-    return {"recipe": recipe, "backend": backend, "status": status}
 
 
 def compare(
@@ -92,16 +86,15 @@ def compare(
     out=None,
     on_event=None,
     python=sys.executable,
-):
-    """Train each recipe on each backend; return one row per (recipe, backend).
+) -> list[ResultRow]:
+    """Train each recipe on each backend; return one `ResultRow` per (recipe, backend).
 
-    Rows are ordered recipe by recipe, backends in the order given. Each row holds at least
-    ``JSON_KEYS`` plus ``history`` (per-epoch logs) when the run succeeded.
+    Rows are ordered recipe by recipe, backends in the order given; a successful row carries
+    its ``history`` (per-epoch logs). ``on_event`` gets each `Event` as it happens.
     """
-    names = recipe_registry.resolve(recipes)
+    names = registry.resolve(recipes)
     backend_names = resolve_backends(backends)
-    if data not in ("embedded", "real"):
-        raise ValueError(f"data must be 'embedded' or 'real', got {data!r}.")
+    datasets.check_source(data, "data")
     on_event = on_event or (lambda event: None)
     with tempfile.TemporaryDirectory(prefix="multikeras-compare-") as scratch:
         workdir = Path(out) if out is not None else Path(scratch)
@@ -113,29 +106,30 @@ def compare(
         rows = {}
         for backend in backend_names:
             if backend not in installed:
-                found = [_placeholder(name, backend, "not installed") for name in names]
-                on_event({"event": "skipped", "backend": backend, "reason": "not installed", "count": len(names)})
+                found = [ResultRow.not_installed(name, backend) for name in names]
+                on_event(Event("skipped", backend=backend, reason="not installed", count=len(names)))
             else:
-                found = _gather(backend, names, data, data_dir, epochs, seed, source, workdir, on_event, python)
+                job = Job(
+                    recipes=names,
+                    data=data,
+                    data_dir=None if data_dir is None else str(data_dir),
+                    epochs=epochs,
+                    seed=seed,
+                    source_backend=source,
+                    is_source=backend == source,
+                    artifacts=str(workdir / "models"),
+                )
+                found = _gather(backend, job, workdir, on_event, python)
             with open(rows_log, "a") as log:
                 for row in found:
-                    rows[(row["recipe"], backend)] = row
-                    log.write(json.dumps({k: v for k, v in row.items() if k != "history"}) + "\n")
+                    rows[(row.recipe, backend)] = row
+                    log.write(json.dumps(row.to_json()) + "\n")
         return [rows[(name, backend)] for name in names for backend in backend_names]
 
 
-def _gather(backend, names, data, data_dir, epochs, seed, source, workdir, on_event, python):
-    job = {
-        "recipes": names,
-        "data": data,
-        "data_dir": None if data_dir is None else str(data_dir),
-        "epochs": epochs,
-        "seed": seed,
-        "source_backend": source,
-        "is_source": backend == source,
-        "artifacts": str(workdir / "models"),
-    }
+def _gather(backend: str, job: Job, workdir: Path, on_event, python) -> list[ResultRow]:
+    """The worker's rows, plus a failed row for each recipe it did not report (it died first)."""
     rows, code, last = _run_worker(backend, job, workdir, on_event, python)
-    done = {row["recipe"] for row in rows}
-    status = f"failed: worker exited with code {code}: {last}"
-    return rows + [_placeholder(name, backend, status) for name in names if name not in done]
+    done = {row.recipe for row in rows}
+    detail = f"worker exited with code {code}: {last}"
+    return rows + [ResultRow.failed(name, backend, detail) for name in job.recipes if name not in done]

@@ -1,11 +1,11 @@
 """Save and load models: the one path the CLI, ``compare`` and parity checks all use.
 
-Saves are atomic (temporary file in the same directory, fsync, rename), so a crash mid-save
+Saves are atomic (:mod:`multikeras.atomic_io`), so a crash mid-save
 leaves the previous file loadable. Loads check the file before Keras sees it, so a truncated
 or foreign file is reported by name instead of as a zip traceback.
 
 Portability: on torch, Keras swaps optimizers for torch subclasses and records their private
-module (``keras.src.backend.torch.optimizers.torch_sgd``). Loaded elsewhere, that imports
+module (see ``keras_internals.PRIVATE_OPTIMIZER_MODULE``). Loaded elsewhere, that imports
 torch and trains with torch's optimizer code (TensorFlow then fails with a torch TypeError).
 ``.keras`` files are therefore written, and read, with the public ``keras.optimizers`` module,
 which Keras resolves to the right class on each backend.
@@ -13,21 +13,22 @@ which Keras resolves to the right class on each backend.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import json
 import os
-import re
 import tempfile
 import zipfile
 from pathlib import Path
 
-__all__ = ["save_model", "load_model", "atomic_path", "write_json", "SUFFIXES"]
+from . import registry
+from .atomic_io import atomic_path
+from .backends.keras_internals import PRIVATE_OPTIMIZER_MODULE
+
+__all__ = ["save_model", "load_model", "SUFFIXES"]
 
 # Longest suffix first: ".weights.h5" must win over ".h5".
 SUFFIXES = (".weights.h5", ".keras", ".h5")
 DEFAULT_SUFFIX = ".keras"
-BACKEND_PRIVATE_MODULE = re.compile(r"^keras\.src\.backend\.\w+\.optimizers(\.\w+)?$")
 PUBLIC_OPTIMIZERS = "keras.optimizers"
 
 
@@ -36,7 +37,7 @@ def _publicize(node) -> bool:
     changed = False
     if isinstance(node, dict):
         module = node.get("module")
-        if isinstance(module, str) and BACKEND_PRIVATE_MODULE.match(module):
+        if isinstance(module, str) and PRIVATE_OPTIMIZER_MODULE.match(module):
             node["module"] = PUBLIC_OPTIMIZERS
             changed = True
         for value in node.values():
@@ -67,44 +68,6 @@ def _format_of(path: Path) -> str:
         f"Cannot tell the format of {str(path)!r} from its name. Use a path ending in "
         f"{', '.join(SUFFIXES)} (.keras is the portable default)."
     )
-
-
-def _fsync_dir(directory: Path) -> None:
-    with contextlib.suppress(OSError):  # not every filesystem lets a directory be opened
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-@contextlib.contextmanager
-def atomic_path(path):
-    """Yield a temporary path beside ``path``; on success fsync it and rename it into place.
-
-    Anything that writes a file by name (Keras's savers, h5py, json) can be made crash-safe
-    this way: a reader sees the old file or the new one, never half of one.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{_suffix_of(path.name)}", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def write_json(path, data) -> Path:
-    """Write ``data`` as indented JSON to ``path`` atomically; return the path."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, default=float) + "\n")
-    return Path(path)
 
 
 def _suffix_of(name: str) -> str:
@@ -152,10 +115,26 @@ def _check_keras_archive(path: Path) -> None:
         raise ValueError(f"{str(path)!r} is a damaged .keras archive: {what}. Re-save the model.")
 
 
-def _register_recipe_objects() -> None:
-    """Import the recipes so their custom classes are registered for deserialization."""
-    with contextlib.suppress(ImportError):
-        importlib.import_module("recipes").load_all()
+def _modules_named(node) -> set:
+    """Every ``module`` a saved config names (the classes Keras will look up)."""
+    if isinstance(node, dict):
+        found = {node["module"]} if isinstance(node.get("module"), str) else set()
+        return found.union(*(_modules_named(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_modules_named(value) for value in node))
+    return set()
+
+
+def _register_recipe_classes(path: Path) -> None:
+    """Import the recipe modules whose custom classes the file names, so Keras finds them.
+
+    Matched by the module's last name too, so files saved before the recipes moved package load.
+    """
+    with zipfile.ZipFile(path) as archive:
+        named = {module.rsplit(".", 1)[-1] for module in _modules_named(json.loads(archive.read("config.json")))}
+    for module in registry.module_names().values():
+        if module.rsplit(".", 1)[-1] in named:
+            importlib.import_module(module)
 
 
 def load_model(path, *, compile: bool = True, custom_objects=None):
@@ -171,7 +150,7 @@ def load_model(path, *, compile: bool = True, custom_objects=None):
         )
     if suffix == ".keras":
         _check_keras_archive(path)
-    _register_recipe_objects()
+        _register_recipe_classes(path)
     with tempfile.TemporaryDirectory(prefix="multikeras-load-") as scratch:
         portable = Path(scratch) / path.name
         source = portable if suffix == ".keras" and _portable_copy(path, portable) else path

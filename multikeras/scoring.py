@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["accuracy", "rmse", "mae", "SCORERS", "higher_is_better"]
+__all__ = ["accuracy", "rmse", "mae"]
 
 
 def accuracy(y_true, y_prob) -> float:
@@ -23,9 +23,3 @@ def mae(y_true, y_pred) -> float:
     diff = np.asarray(y_pred, dtype=np.float64).reshape(-1) - np.asarray(y_true, dtype=np.float64).reshape(-1)
     return float(np.mean(np.abs(diff)))
 
-
-SCORERS = {"accuracy": accuracy, "rmse": rmse, "mae": mae}
-
-
-def higher_is_better(metric: str) -> bool:
-    return metric == "accuracy"

@@ -39,11 +39,11 @@ def seeded_build(seed):
     if seed is None:
         yield
         return
-    from keras.src.random import seed_generator
+    from .backends import keras_internals
 
-    previous = seed_generator.python_random
-    seed_generator.python_random = random.Random(seed)
+    previous = keras_internals.python_random()
+    keras_internals.set_python_random(random.Random(seed))
     try:
         yield
     finally:
-        seed_generator.python_random = previous
+        keras_internals.set_python_random(previous)

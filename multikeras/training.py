@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 from dataclasses import dataclass, field
 
@@ -10,12 +9,14 @@ import numpy as np
 
 import keras
 
-from .backend import active_backend
+from .backends import active_backend
+from .class_weights import resolve_class_weight
 from .fitting import fit
-from .predicting import predict
+from .predicting import flatten_predictions, predict
 from .seeding import seeded_build, set_seed
+from .timing import median_seconds
 
-__all__ = ["RecipeRun", "train_recipe", "lr_range_test", "run_callbacks", "resolve_class_weight", "flatten_predictions", "PREDICT_REPEATS"]
+__all__ = ["RecipeRun", "train_recipe", "lr_range_test", "run_callbacks", "PREDICT_REPEATS"]
 
 PREDICT_REPEATS = 3
 LR_TEST_MIN_STEPS = 100
@@ -30,31 +31,6 @@ class RecipeRun:
     predictions: np.ndarray
     history: dict = field(default_factory=dict)
     row: dict = field(default_factory=dict)
-
-
-def flatten_predictions(predictions) -> np.ndarray:
-    """All outputs of ``model.predict`` as one float64 vector (dict outputs in key order)."""
-    if isinstance(predictions, dict):
-        parts = [predictions[key] for key in sorted(predictions)]
-    elif isinstance(predictions, (list, tuple)):
-        parts = list(predictions)
-    else:
-        parts = [predictions]
-    return np.concatenate([np.asarray(part, dtype=np.float64).reshape(-1) for part in parts])
-
-
-def median_seconds(call, repeats):
-    """``(median seconds, last result)`` of ``repeats`` calls after one untimed warm-up call.
-
-    The warm-up takes tracing and compilation out of the figure.
-    """
-    result = call()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def _time_predict(model, X):
@@ -78,17 +54,6 @@ def run_callbacks(patience=None, checkpoint=None, backup_dir=None):
         weights_only = checkpoint.endswith(".weights.h5")
         chosen.append(callbacks.ModelCheckpoint(checkpoint, monitor="val_loss", save_best_only=True, save_weights_only=weights_only))
     return chosen
-
-
-def resolve_class_weight(class_weight, y):
-    """Keras's ``class_weight`` dict; "balanced" is scikit-learn's n_samples / (n_classes * count)."""
-    if class_weight != "balanced":
-        return class_weight
-    from .sklearn.classifier import balanced_class_weights
-
-    if isinstance(y, dict) or np.asarray(y).dtype.kind not in "iub" or np.asarray(y).ndim != 1:
-        raise ValueError('class_weight="balanced" needs one integer class label per sample; this recipe is not a classifier.')
-    return balanced_class_weights(y)
 
 
 def _seeded_model(recipe, source, data_dir, seed):

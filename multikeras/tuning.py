@@ -20,7 +20,8 @@ from pathlib import Path
 import keras
 import keras_tuner
 
-from .backend import active_backend
+from .backends import active_backend
+from .hparams import whole_numbers
 from .fitting import fit
 from .predicting import predict
 from .seeding import seeded_build, set_seed
@@ -64,8 +65,7 @@ def make_tuner(
     until ``max_trials`` trials ran, so all three strategies try the same number of sets.
     """
     _check_strategy(strategy)
-    if not isinstance(max_trials, int) or isinstance(max_trials, bool) or max_trials < 1:
-        raise ValueError(f"max_trials must be a whole number of at least 1, got {max_trials!r}.")
+    whole_numbers(max_trials=max_trials)
     common = dict(objective=keras_tuner.Objective(objective, direction="min"), seed=seed, directory=str(directory), overwrite=overwrite, project_name=f"{hypermodel.name}-{strategy}")
     if strategy == "random":
         return keras_tuner.RandomSearch(hypermodel, max_trials=max_trials, **common)

@@ -13,10 +13,9 @@ import warnings
 
 import numpy as np
 
-__all__ = ["check_fit_data", "LabelFormatWarning", "loss_name"]
+from .loss_formats import is_one_hot, is_sparse, loss_name
 
-SPARSE_LOSSES = {"sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"}
-DENSE_LOSSES = {"categorical_crossentropy", "CategoricalCrossentropy", "categorical_focal_crossentropy"}
+__all__ = ["check_fit_data", "LabelFormatWarning"]
 
 
 class LabelFormatWarning(UserWarning):
@@ -119,14 +118,6 @@ def _check_lengths(arrays: dict) -> None:
         raise ValueError(f"Inputs and targets must have the same number of samples; got {listing}.")
 
 
-def loss_name(loss) -> str:
-    """A loss's name, whether given as a string, a function or a ``keras.losses`` object."""
-    if isinstance(loss, str):
-        return loss
-    target = getattr(loss, "fn", loss)  # keras.losses.X wraps the function as .fn
-    return getattr(target, "__name__", type(target).__name__)
-
-
 def _output_units(model, index: int):
     try:
         return model.outputs[index].shape[-1]
@@ -137,7 +128,7 @@ def _output_units(model, index: int):
 def _match_labels(y: np.ndarray, loss, units, name: str) -> np.ndarray:
     """Convert one-hot <-> integer labels when ``y`` is in the other format from ``loss``."""
     kind = loss_name(loss)
-    if kind in SPARSE_LOSSES:
+    if is_sparse(loss):
         if y.ndim == 2 and y.shape[1] > 1:
             if np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1):
                 warnings.warn(
@@ -156,7 +147,7 @@ def _match_labels(y: np.ndarray, loss, units, name: str) -> np.ndarray:
                 f"{name} holds labels from {y.min()} to {y.max()} but the model has {units} output units "
                 f"(labels must be 0..{units - 1}); encode labels with sklearn's LabelEncoder or widen the last layer."
             )
-    elif kind in DENSE_LOSSES:
+    elif is_one_hot(loss):
         flat = y.reshape(-1) if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1) else None
         if flat is not None and units and units > 1:
             if not np.all(np.equal(np.mod(flat, 1), 0)) or flat.min() < 0 or flat.max() >= units:

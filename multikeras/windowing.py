@@ -6,19 +6,11 @@ TensorFlow; these are plain strided views instead.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from .hparams import whole_numbers
+
 __all__ = ["make_windows", "split_windows"]
-
-
-def _check_positive_int(name, value, fix):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}.")
-    if value <= 0:
-        raise ValueError(f"{name} must be at least 1, got {value}. {fix}")
-    return int(value)
 
 
 def _as_series(series) -> np.ndarray:
@@ -46,8 +38,9 @@ def make_windows(series, window, horizon=1):
     float NumPy array, so windowing a long series costs no memory.
     """
     array = _as_series(series)
-    window = _check_positive_int("window", window, "Use a window of one step or more.")
-    horizon = _check_positive_int("horizon", horizon, "horizon=1 forecasts the next step.")
+    whole_numbers(window=window, hint="Use a window of one step or more.")
+    whole_numbers(horizon=horizon, hint="horizon=1 forecasts the next step.")
+    window, horizon = int(window), int(horizon)
     length = array.shape[0]
     if window + horizon > length:
         raise ValueError(

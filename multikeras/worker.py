@@ -1,9 +1,9 @@
 """The per-backend half of `compare`: runs in a subprocess whose KERAS_BACKEND is set.
 
-``python -m multikeras.worker JOB.json`` trains the job's recipes one after another and
-reports on stdout as JSON lines tagged with ``EVENT_PREFIX`` (other output is ignored by the
-parent). The parity source saves each model and its test predictions; every other backend
-loads that model and reports the largest prediction difference.
+``python -m multikeras.worker JOB.json`` reads a `Job`, trains its recipes one after another
+and reports on stdout as `Event` lines (tagged with ``EVENT_PREFIX``; other output is ignored
+by the parent). The parity source saves each model and its test predictions; every other
+backend loads that model and reports the largest prediction difference.
 """
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
-EVENT_PREFIX = "@@multikeras "
-PARITY_TOLERANCE = 1e-4
+from .records import Event, Job, ResultRow, Status
 
 
-def emit(event: str, **payload) -> None:
+def emit(event: Event) -> None:
     """Report to the parent; if the parent is gone (closed pipe), stop instead of training on."""
     try:
-        sys.stdout.write(EVENT_PREFIX + json.dumps({"event": event, **payload}) + "\n")
+        sys.stdout.write(event.to_line())
         sys.stdout.flush()
     except BrokenPipeError:
         raise SystemExit("multikeras worker: the parent process is gone; stopping") from None
@@ -32,7 +32,7 @@ def _epoch_reporter(recipe_name, total_epochs):
     class EpochReporter(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             loss = (logs or {}).get("loss")
-            emit("epoch", recipe=recipe_name, epoch=epoch + 1, epochs=total_epochs, loss=None if loss is None else float(loss))
+            emit(Event("epoch", recipe=recipe_name, epoch=epoch + 1, epochs=total_epochs, loss=None if loss is None else float(loss)))
 
     return EpochReporter()
 
@@ -41,9 +41,8 @@ def _parity(run, artifacts: Path, name: str):
     """Largest |difference| between the source backend's predictions and its reloaded model's here."""
     import numpy as np
 
-    from .predicting import predict
+    from .predicting import flatten_predictions, predict
     from .saving import load_model
-    from .training import flatten_predictions
 
     model_path, reference_path = artifacts / f"{name}.keras", artifacts / f"{name}.predictions.npy"
     if not model_path.exists() or not reference_path.exists():
@@ -66,43 +65,40 @@ def _save_reference(run, artifacts: Path, name: str) -> None:
     np.save(artifacts / f"{name}.predictions.npy", run.predictions)
 
 
-def run_one(name: str, job: dict) -> dict:
-    import recipes
-
+def run_one(name: str, job: Job) -> ResultRow:
+    """Train one recipe and turn training's ``RecipeRun.row`` dict into a `ResultRow` with parity."""
+    from . import registry
     from .training import train_recipe
 
-    recipe = recipes.get(name)
-    epochs = job.get("epochs") or recipe.FIT_KWARGS["epochs"]
-    emit("start", recipe=name, epochs=epochs)
-    run = train_recipe(
-        recipe, job["data"], job.get("data_dir"), epochs=epochs, seed=job["seed"], callbacks=[_epoch_reporter(name, epochs)]
-    )
-    artifacts = Path(job["artifacts"])
-    row = dict(run.row, status="ok", parity_max_abs_diff=None, parity_ok=None, parity_source=job["source_backend"])
-    if job["is_source"]:
+    recipe = registry.get(name)
+    epochs = job.epochs or recipe.FIT_KWARGS["epochs"]
+    emit(Event("start", recipe=name, epochs=epochs))
+    run = train_recipe(recipe, job.data, job.data_dir, epochs=epochs, seed=job.seed, callbacks=[_epoch_reporter(name, epochs)])
+    artifacts = Path(job.artifacts)
+    diff = None
+    if job.is_source:
         _save_reference(run, artifacts, name)
     else:
         diff = _parity(run, artifacts, name)
-        row.update(parity_max_abs_diff=diff, parity_ok=None if diff is None else diff <= PARITY_TOLERANCE)
-    row["history"] = run.history
-    return row
+    row = ResultRow.from_json({**run.row, "status": Status.OK.value})
+    return replace(row, parity_max_abs_diff=diff, parity_source=job.source_backend, history=run.history)
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    job = json.loads(Path(argv[0]).read_text())
+    job = Job.from_json(json.loads(Path(argv[0]).read_text()))
     import multikeras
 
     backend = multikeras.active_backend()
-    emit("ready", backend=backend)
-    for name in job["recipes"]:
+    emit(Event("ready", backend=backend))
+    for name in job.recipes:
         try:
             row = run_one(name, job)
         except Exception as err:  # one recipe failing must not stop the others
             traceback.print_exc(file=sys.stderr)
-            row = {"recipe": name, "backend": backend, "status": f"failed: {type(err).__name__}: {err}"}
-        emit("row", row=row)
-    emit("done", backend=backend)
+            row = ResultRow.failed(name, backend, f"{type(err).__name__}: {err}")
+        emit(Event("row", row=row))
+    emit(Event("done", backend=backend))
     return 0
 
 

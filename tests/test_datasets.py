@@ -68,7 +68,7 @@ def test_monthly_series_parse(real_data_dir):
 
 @pytest.mark.real_data
 def test_real_recipe_loaders_split_as_the_book_does(real_data_dir):
-    from recipes import classifier_mlp, lstm_forecaster, regression_mlp
+    from multikeras.recipes import classifier_mlp, lstm_forecaster, regression_mlp
 
     (X_train, _), (X_valid, _), (X_test, _) = classifier_mlp.load_data("real", real_data_dir)
     assert (len(X_train), len(X_valid), len(X_test)) == (55000, 5000, 10000)

@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import pytest
 
-import recipes
+from multikeras import registry
 from multikeras.cli import main
 from multikeras.export import FORMATS, check_export, export_model, format_of
 
@@ -46,7 +46,7 @@ def expected_outcome(fmt, recipe, backend):
 
 
 def _model_and_inputs(name):
-    recipe = recipes.get(name)
+    recipe = registry.get(name)
     (X, _), _, (X_test, _) = recipe.load_data("embedded")
     model = recipe.build_model(**recipe.data_hparams(X))
     X_test = keras.tree.map_structure(lambda a: a[:16], X_test)
@@ -55,7 +55,7 @@ def _model_and_inputs(name):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("name", recipes.NAMES)
+@pytest.mark.parametrize("name", registry.names())
 def test_export_loads_back_and_predicts_the_same(name, fmt, backend, tmp_path):
     model, X = _model_and_inputs(name)
     path = tmp_path / f"{name}{SUFFIX[fmt]}"

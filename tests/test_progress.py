@@ -1,6 +1,7 @@
 import io
 
 from multikeras import progress
+from multikeras.records import Event, ResultRow, Status
 
 
 class Terminal(io.StringIO):
@@ -9,10 +10,11 @@ class Terminal(io.StringIO):
 
 
 def _feed(printer):
-    printer({"event": "start", "backend": "jax", "recipe": "wide_deep"})
-    printer({"event": "epoch", "backend": "jax", "recipe": "wide_deep", "epoch": 1, "epochs": 2, "loss": 0.5})
-    printer({"event": "row", "row": {"backend": "jax", "recipe": "wide_deep", "status": "ok", "metric": "rmse", "value": 0.5, "fit_seconds": 1.0}})
-    printer({"event": "skipped", "backend": "tensorflow", "reason": "not installed", "count": 1})
+    printer(Event("start", backend="jax", recipe="wide_deep"))
+    printer(Event("epoch", backend="jax", recipe="wide_deep", epoch=1, epochs=2, loss=0.5))
+    row = ResultRow(recipe="wide_deep", backend="jax", status=Status.OK, metric="rmse", value=0.5, fit_seconds=1.0)
+    printer(Event("row", backend="jax", row=row))
+    printer(Event("skipped", backend="tensorflow", reason="not installed", count=1))
 
 
 def test_off_a_terminal_only_results_and_rare_epoch_lines(monkeypatch):
@@ -32,3 +34,11 @@ def test_on_a_terminal_epochs_update_one_line():
     _feed(printer)
     assert "\r\033[K" in stream.getvalue() and "epoch 1/2" in stream.getvalue()
     assert printer.done == 2
+
+
+def test_a_failed_row_prints_its_reason():
+    stream = io.StringIO()
+    printer = progress.ProgressPrinter(total=1, stream=stream)
+    printer(Event("row", backend="torch", row=ResultRow.failed("wide_deep", "torch", "worker exited with code 1: boom")))
+    assert stream.getvalue().rstrip().endswith("torch      wide_deep: failed: worker exited with code 1: boom")
+    assert printer.done == 1

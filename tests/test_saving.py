@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import multikeras
-from recipes import regression_mlp
+from multikeras.recipes import regression_mlp
 
 
 @pytest.fixture(scope="module")

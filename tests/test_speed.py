@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 
 import multikeras
-import recipes
+from multikeras import registry
 from multikeras.seeding import seeded_build
 
 RTOL = 1e-5
 
 
 def _train(name, epochs=2, **speed):
-    recipe = recipes.get(name)
+    recipe = registry.get(name)
     multikeras.set_seed(7)
     (X, y), valid, (X_test, _) = recipe.load_data("embedded")
     with seeded_build(7):
@@ -30,7 +30,7 @@ def _plain(backend):
     return {"lean_step": False} if backend == "torch" else {"steps_per_execution": 1}
 
 
-@pytest.mark.parametrize("name", recipes.NAMES)
+@pytest.mark.parametrize("name", registry.names())
 def test_fast_fit_matches_keras_own_step(name, backend):
     fast_history, fast_predictions = _train(name)
     plain_history, plain_predictions = _train(name, **_plain(backend))
@@ -54,7 +54,7 @@ class _BatchWatcher(_Seen):
 
 
 def _fit_with(callback, name="regression_mlp", **speed):
-    recipe = recipes.get(name)
+    recipe = registry.get(name)
     (X, y), _, _ = recipe.load_data("embedded")
     model = recipe.build_model(**recipe.data_hparams(X))
     multikeras.fit(model, X, y, epochs=1, verbose=0, callbacks=[callback], **speed)
@@ -98,7 +98,7 @@ def test_bad_steps_per_execution_is_named():
 
 @pytest.mark.skipif(multikeras.active_backend() == "torch", reason="only grouped steps are compiled per fit")
 def test_a_second_fit_reuses_the_grouped_functions_until_a_recompile():
-    recipe = recipes.get("regression_mlp")
+    recipe = registry.get("regression_mlp")
     (X, y), _, _ = recipe.load_data("embedded")
     model = recipe.build_model(**recipe.data_hparams(X))
     seen = []
@@ -119,7 +119,7 @@ def test_a_second_fit_reuses_the_grouped_functions_until_a_recompile():
 
 
 def _trained(name):
-    recipe = recipes.get(name)
+    recipe = registry.get(name)
     multikeras.set_seed(7)
     (X, y), _, (X_test, _) = recipe.load_data("embedded")
     model = recipe.build_model(**recipe.data_hparams(X))
@@ -131,7 +131,7 @@ def _flat(predictions):
     return np.concatenate([np.ravel(p) for p in keras.tree.flatten(predictions)])
 
 
-@pytest.mark.parametrize("name", recipes.NAMES)
+@pytest.mark.parametrize("name", registry.names())
 def test_fast_predict_matches_keras_predict(name):
     model, X_test = _trained(name)
     fast = multikeras.predict(model, X_test, verbose=0, batch_size=16)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from multikeras import compile_cache
+from multikeras.backends import jax_cache as compile_cache
 from multikeras.switches import is_off
 
 

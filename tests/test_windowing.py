@@ -45,8 +45,8 @@ def test_integer_series_is_converted_to_float():
         ({"window": 0}, ValueError, "window must be at least 1"),
         ({"window": 3, "horizon": 0}, ValueError, "horizon must be at least 1"),
         ({"window": 3, "horizon": -2}, ValueError, "horizon must be at least 1"),
-        ({"window": 2.5}, TypeError, "window must be an integer"),
-        ({"window": True}, TypeError, "window must be an integer"),
+        ({"window": 2.5}, TypeError, "window must be a whole number"),
+        ({"window": True}, TypeError, "window must be a whole number"),
     ],
 )
 def test_bad_arguments_name_the_argument(kwargs, error, pattern):

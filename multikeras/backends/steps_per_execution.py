@@ -18,6 +18,9 @@ import contextlib
 import os
 import weakref
 
+from ..hparams import whole_numbers
+from . import keras_internals
+
 __all__ = ["DEFAULT", "ENV_SWITCH", "grouped_steps", "hooks_batches"]
 
 DEFAULT = 32
@@ -42,14 +45,13 @@ def _requested(setting):
         steps = int(setting)
     except (TypeError, ValueError):
         raise ValueError(f"steps_per_execution must be 'auto' or a whole number of at least 1, got {setting!r}.") from None
-    if steps < 1:
-        raise ValueError(f"steps_per_execution must be at least 1, got {steps}.")
+    whole_numbers(steps_per_execution=steps, hint="steps_per_execution=1 runs one step per call.")
     return steps
 
 
 def _compiled_state(model):
     """What a recompile replaces: a stash made under another compile must not be reused."""
-    return (id(getattr(model, "optimizer", None)), id(getattr(model, "_compile_loss", None)))
+    return (id(getattr(model, "optimizer", None)), id(keras_internals.compiled_loss(model)))
 
 
 @contextlib.contextmanager

@@ -5,7 +5,7 @@ global seed is set (``keras.utils.set_random_seed``), every epoch's new iterator
 same permutation, so seeded training on TensorFlow sees one fixed order: measured here,
 Fashion-MNIST then ends at 0.873 test accuracy where torch and JAX reach 0.88. Here each
 epoch's permutation is a stateless shuffle keyed by ``[seed, epoch]``, read from a variable
-that :class:`multikeras.shuffling.EpochKeyedShuffle` sets, so a resumed run replays the same
+that :class:`multikeras.backends.shuffling.EpochKeyedShuffle` sets, so a resumed run replays the same
 batches. Keras's vectorized gather of whole batches is kept.
 """
 

@@ -26,11 +26,11 @@ import keras
 import torch
 
 from ..switches import is_off
+from . import keras_internals as internals
 
 __all__ = ["eligible", "lean_steps", "lean_predict", "ENV_SWITCH"]
 
 ENV_SWITCH = "MULTIKERAS_LEAN_TORCH_STEP"
-_KERAS_HOOKS = ("_run_through_graph", "_standardize_inputs", "_compute_loss", "_loss_tracker")
 
 
 def switched_on() -> bool:
@@ -38,17 +38,18 @@ def switched_on() -> bool:
 
 
 def _graph(model):
-    """The functional graph behind ``model`` (a Sequential keeps one), or None."""
-    graph = getattr(model, "_functional", None) if isinstance(model, keras.Sequential) else model
-    return graph if graph is not None and all(hasattr(graph, h) or hasattr(model, h) for h in _KERAS_HOOKS) else None
+    """The functional graph behind ``model``, or None where Keras's private helpers are missing."""
+    graph = internals.graph_of(model)
+    if graph is None or internals.missing() or internals.missing_on(**{"functional graph": graph}):
+        return None
+    return graph
 
 
 def eligible(model) -> bool:
     """Whether the lean step reproduces Keras's step for ``model``."""
-    from keras.src.backend.torch.trainer import TorchTrainer
-
+    TorchTrainer = internals.torch_trainer()
     graph = _graph(model)
-    if graph is None or not isinstance(model, (keras.Sequential, keras.src.models.functional.Functional)):
+    if graph is None or not (isinstance(model, keras.Sequential) or internals.is_functional(model)):
         return False
     if type(model).train_step is not TorchTrainer.train_step or type(model).test_step is not TorchTrainer.test_step:
         return False
@@ -57,8 +58,7 @@ def eligible(model) -> bool:
     if not all(isinstance(op, keras.layers.Layer) for op in graph.operations):
         return False
     # Keras traced the graph symbolically: a layer that produces a mask left it on its outputs.
-    tensors = [t for nodes in graph._nodes_by_depth.values() for node in nodes for t in node.output_tensors]
-    return not any(getattr(t, "_keras_mask", None) is not None for t in tensors)
+    return not internals.graph_masks(graph)
 
 
 def _fused_lstm(layer):
@@ -104,8 +104,8 @@ def _lean_forward(model):
     dtype = getattr(torch, model.dtype_policy.compute_dtype)
 
     def forward(x, training):
-        inputs = [t.to(dtype) if torch.is_floating_point(t) else t for t in graph._standardize_inputs(x)]
-        outputs = graph._run_through_graph(inputs, operation_fn=operation_fn(training))
+        inputs = [t.to(dtype) if torch.is_floating_point(t) else t for t in internals.standardize_inputs(graph, x)]
+        outputs = internals.run_through_graph(graph, inputs, operation_fn(training))
         return outputs[0] if isinstance(outputs, (list, tuple)) and len(outputs) == 1 else outputs
 
     return forward
@@ -116,16 +116,15 @@ def _batch_size(x):
 
 
 def _steps(model):
-    from keras.src.trainers.data_adapters.data_adapter_utils import unpack_x_y_sample_weight
-
+    unpack_x_y_sample_weight = internals.unpack_x_y_sample_weight
     forward = _lean_forward(model)
 
     def train_function(data):
         x, y, sample_weight = unpack_x_y_sample_weight(data[0])
         y_pred = forward(x, True)
         model.zero_grad()
-        loss = model._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
-        model._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        loss = internals.compute_loss(model, x, y, y_pred, sample_weight, training=True)
+        internals.loss_tracker(model).update_state(loss, sample_weight=_batch_size(x))
         model.optimizer.scale_loss(loss).backward()
         weights = model.trainable_weights[:]
         with torch.no_grad():
@@ -136,20 +135,18 @@ def _steps(model):
         x, y, sample_weight = unpack_x_y_sample_weight(data[0])
         with torch.no_grad():
             y_pred = forward(x, False)
-            loss = model._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-            model._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+            loss = internals.compute_loss(model, x, y, y_pred, sample_weight, training=False)
+            internals.loss_tracker(model).update_state(loss, sample_weight=_batch_size(x))
             return model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     return train_function, test_function
 
 
 def _predict_function(model):
-    from keras.src.trainers.data_adapters.data_adapter_utils import unpack_x_y_sample_weight
-
     forward = _lean_forward(model)
 
     def predict_function(data):
-        x, _, _ = unpack_x_y_sample_weight(data[0])
+        x, _, _ = internals.unpack_x_y_sample_weight(data[0])
         with torch.no_grad():
             return forward(x, False)
 
@@ -178,9 +175,7 @@ def lean_predict(model, enabled=True):
 
     The model's own predict function is back afterwards.
     """
-    from keras.src.backend.torch.trainer import TorchTrainer
-
-    own_step = type(model).predict_step is TorchTrainer.predict_step
+    own_step = type(model).predict_step is internals.torch_trainer().predict_step
     if not (enabled and switched_on() and own_step and eligible(model)):
         yield False
         return

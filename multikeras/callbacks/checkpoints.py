@@ -3,7 +3,7 @@
 Keras writes checkpoints in place. A process killed mid-write leaves a truncated file, and
 ``BackupAndRestore`` writes its weights and its epoch counter as two files, so a kill
 between them resumes the wrong epoch from the right weights. Here every file is written
-atomically (:func:`multikeras.saving.atomic_path`) and a backup is one weights file per
+atomically (:func:`multikeras.atomic_io.atomic_path`) and a backup is one weights file per
 epoch plus a small state file naming it, replaced last: a reader sees the old backup or the
 new one, whole.
 """
@@ -13,20 +13,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import keras
-
-from ..saving import atomic_path, save_model, write_json
+from ..atomic_io import atomic_path, write_json
+from ..backends import keras_internals
+from ..saving import save_model
 
 __all__ = ["ModelCheckpoint", "BackupAndRestore"]
 
 
-class ModelCheckpoint(keras.callbacks.ModelCheckpoint):
+class ModelCheckpoint(keras_internals.model_checkpoint_base()):
     """``keras.callbacks.ModelCheckpoint`` whose saves are atomic; the same arguments."""
 
-    def _save_model(self, epoch, batch, logs):
-        filepath = self._get_file_path(epoch, batch, logs)
-        if not self._should_save_model(epoch, batch, logs, filepath):
-            return
+    def write(self, filepath, epoch):
         if self.save_weights_only:
             with atomic_path(filepath) as tmp:
                 self.model.save_weights(tmp, overwrite=True)
@@ -39,7 +36,7 @@ class ModelCheckpoint(keras.callbacks.ModelCheckpoint):
 STATE_FILE = "backup.json"
 
 
-class BackupAndRestore(keras.callbacks.BackupAndRestore):
+class BackupAndRestore(keras_internals.backup_and_restore_base()):
     """``keras.callbacks.BackupAndRestore`` that survives being killed at any instant.
 
     Back-ups are taken at the end of each epoch (``save_freq="epoch"``): the weights, the
@@ -50,22 +47,22 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
 
     def __init__(self, backup_dir, delete_checkpoint=True):
         super().__init__(backup_dir, save_freq="epoch", delete_checkpoint=delete_checkpoint)
-        self._state_path = Path(backup_dir) / STATE_FILE
+        self.state_path = Path(backup_dir) / STATE_FILE
         self.resumed_from_epoch = None  # set when a fit starts from a backup
 
-    def _read_state(self):
-        if not self._state_path.exists():
+    def read_state(self):
+        if not self.state_path.exists():
             return None
         try:
-            state = json.loads(self._state_path.read_text())
+            state = json.loads(self.state_path.read_text())
             return int(state["epoch"]), Path(self.backup_dir) / state["weights"]
         except (ValueError, KeyError, TypeError) as err:
             raise ValueError(
-                f"The backup state {str(self._state_path)!r} is unreadable ({err}); delete {self.backup_dir!r} to start over."
+                f"The backup state {str(self.state_path)!r} is unreadable ({err}); delete {self.backup_dir!r} to start over."
             ) from err
 
-    def _load_model(self):
-        state = self._read_state()
+    def restore(self):
+        state = self.read_state()
         if state is None:
             return
         epoch, weights = state
@@ -80,18 +77,18 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
                 f"Cannot resume from {str(weights)!r} ({err}). Was the model or its compile settings changed? "
                 f"Delete {self.backup_dir!r} to start over."
             ) from err
-        self.model._initial_epoch = epoch  # what Keras's own BackupAndRestore sets
+        keras_internals.set_initial_epoch(self.model, epoch)
         self.resumed_from_epoch = epoch
 
-    def _save_model(self):
+    def backup(self, epoch):
         directory = Path(self.backup_dir)
-        previous = self._read_state()
-        weights = directory / f"epoch-{self._current_epoch:05d}.weights.h5"
+        previous = self.read_state()
+        weights = directory / f"epoch-{epoch:05d}.weights.h5"
         with atomic_path(weights) as tmp:
             self.model.save_weights(tmp, overwrite=True)
-        write_json(self._state_path, {"epoch": self._current_epoch, "weights": weights.name})
+        write_json(self.state_path, {"epoch": epoch, "weights": weights.name})
         if previous is not None and previous[1] != weights:
             previous[1].unlink(missing_ok=True)
 
     def on_train_begin(self, logs=None):
-        self._load_model()  # no fallback needed: the state file never names a partial file
+        self.restore()  # no fallback needed: the state file never names a partial file

@@ -1,34 +1,7 @@
 """The estimator core shared by KerasClassifier and KerasRegressor.
 
-Parameters (documented once, here)
-----------------------------------
-model : callable or keras.Model
-    Build function returning a Keras model (compiled or not). It may take ``meta`` (dict of
-    fitted metadata: ``n_features_in_``, ``n_outputs_``, ``n_classes_``, ``classes_``,
-    ``target_type_``...), ``compile_kwargs`` (optimizer, loss, metrics built from this
-    estimator's parameters), ``X`` (the training inputs, e.g. to adapt Normalization layers)
-    and its own parameters, given as ``model__name`` or, when the function names them, plainly.
-build_fn : callable
-    scikeras's older name for ``model``.
-warm_start : bool
-    Keep training the existing ``model_`` on the next ``fit`` instead of building anew.
-random_state : int, RandomState or None
-    Seeds Python, NumPy and the backend (``keras.utils.set_random_seed``) before building and
-    before each fit, so the same value gives the same fit, shuffling included, on every backend.
-optimizer, loss, metrics
-    Used to compile a model the build function left uncompiled; ``optimizer__*`` and
-    ``loss__*`` set their constructor arguments.
-batch_size, validation_batch_size, epochs, verbose, shuffle, validation_split, run_eagerly
-    As in ``keras.Model.fit``/``compile``; ``fit__*`` and ``predict__*`` pass anything else.
-callbacks : list or dict of callbacks (instances or classes)
-    ``callbacks__0__patience=3`` (or ``callbacks__NAME__...`` for a dict) sets a parameter of
-    one callback, so search can tune it.
-class_weight : dict, "balanced" or None
-    Classifiers only. Multiplies ``sample_weight`` (never in place); "balanced" is computed
-    with ``sklearn.utils.class_weight.compute_class_weight``.
-feature_groups : dict or None
-    For multi-input models: input name -> column indices or names of a 2-D ``X``
-    (array or DataFrame), so the model fits inside Pipelines and searches.
+Parameters are documented once, in :mod:`multikeras.sklearn.docstrings`, and each wrapper's
+docstring lists them all.
 """
 
 from __future__ import annotations
@@ -57,7 +30,7 @@ BUILD_EXTRAS = ("meta", "compile_kwargs", "X")
 
 
 class BaseWrapper(BaseEstimator):
-    """See the module docstring for the parameters; subclasses handle targets."""
+    """The fit/predict machinery; KerasClassifier and KerasRegressor handle targets and document it."""
 
     def __init__(
         self,
@@ -289,13 +262,20 @@ class BaseWrapper(BaseEstimator):
         return targets
 
     def _main_output(self, raw):
-        """The prediction to report from ``model.predict``'s output (override for multi-output)."""
-        if isinstance(raw, dict):
-            raise ValueError(
-                f"The model predicts several outputs {sorted(raw)}; subclass the wrapper and override "
-                "_main_output to choose the one to report (see recipes.wide_deep_aux)."
-            )
-        return raw
+        """The prediction to report from ``model.predict``'s output.
+
+        A build function may name the output of a multi-output model with a ``main_output``
+        attribute (recipes do, through their ``MAIN_OUTPUT``); otherwise override this.
+        """
+        if not isinstance(raw, dict):
+            return raw
+        chosen = getattr(self._build_function(), "main_output", None)
+        if chosen in raw:
+            return raw[chosen]
+        raise ValueError(
+            f"The model predicts several outputs {sorted(raw)}; give the build function a main_output "
+            "attribute naming the one to report, or subclass the wrapper and override _main_output."
+        )
 
     def _sample_weights(self, y, sample_weight):
         """A fresh float32 copy (the caller's array is never changed), or None."""

@@ -4,35 +4,28 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from ..validation import loss_name
+from ..class_weights import balanced_class_weights
+from ..loss_formats import is_one_hot
 from .base import BaseWrapper
+from .docstrings import assemble
 
 __all__ = ["KerasClassifier"]
 
-ONE_HOT_LOSSES = {
-    "categorical_crossentropy", "CategoricalCrossentropy",
-    "categorical_focal_crossentropy", "CategoricalFocalCrossentropy",
-    "categorical_hinge", "CategoricalHinge",
-}
-
-
-def balanced_class_weights(y, classes=None) -> dict:
-    """``{label: n_samples / (n_classes * count)}``, scikit-learn's "balanced" weighting."""
-    classes = np.unique(y) if classes is None else np.asarray(classes)
-    return dict(zip(classes.tolist(), compute_class_weight("balanced", classes=classes, y=y).tolist()))
-
 
 class KerasClassifier(ClassifierMixin, BaseWrapper):
-    """scikit-learn classifier around a Keras model; parameters in ``multikeras.sklearn.base``.
+    __doc__ = assemble(
+        """scikit-learn classifier around a Keras model.
 
-    Labels of any type are encoded to 0..n_classes-1 (``classes_`` keeps the originals). A
-    model with one sigmoid output is treated as binary; otherwise it outputs one probability per
-    class. One-hot losses (``categorical_crossentropy``) get one-hot targets.
-    """
+        Labels of any type are encoded to 0..n_classes-1 (``classes_`` keeps the originals). A
+        model with one sigmoid output is treated as binary; otherwise it outputs one probability
+        per class. One-hot losses (``categorical_crossentropy``) get one-hot targets.""",
+        ["model_", "history_", "n_features_in_", "classes_", "n_classes_", "n_outputs_", "target_type_"],
+        default_loss='"binary_crossentropy" for a model with one output unit, else "sparse_categorical_crossentropy"',
+        class_weight='Multiplies ``sample_weight`` (never in place); "balanced" is scikit-learn\'s\n    ``n_samples / (n_classes * count)``.',
+    )
 
     def _default_loss(self, model):
         units = model.output_shape[-1] if model is not None else None
@@ -58,7 +51,7 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         return np.searchsorted(self.classes_, y)
 
     def _model_targets(self, codes):
-        if _is_one_hot_loss(getattr(self.model_, "loss", None)):
+        if is_one_hot(getattr(self.model_, "loss", None)):
             codes = np.eye(self.n_classes_, dtype=np.float32)[codes]
         return super()._model_targets(codes)
 
@@ -97,7 +90,3 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         tags.classifier_tags.multi_class = True
         return tags
 
-
-def _is_one_hot_loss(loss) -> bool:
-    """Whether a loss (name, function or object) expects one-hot targets."""
-    return loss_name(loss) in ONE_HOT_LOSSES

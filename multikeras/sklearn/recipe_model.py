@@ -1,19 +1,22 @@
-"""Recipes as scikit-learn estimators: ``recipe.estimator(**params)`` is built from these."""
+"""Recipes as scikit-learn estimators, built from the registry: ``recipe_estimator("wide_deep")``."""
 
 from __future__ import annotations
 
 import inspect
 
+from .. import registry
+from .classifier import KerasClassifier
+from .regressor import KerasRegressor
+
 __all__ = ["RecipeModel", "recipe_estimator"]
 
-# build_model arguments that recipes derive from the training data (recipe.data_hparams) or meta.
-DATA_DERIVED = frozenset({"adapt_data", "input_shape", "n_features", "n_classes", "window", "single_input"})
+WRAPPERS = {registry.Task.CLASSIFICATION: KerasClassifier, registry.Task.REGRESSION: KerasRegressor}
 
 
 class RecipeModel:
     """A picklable build function: ``recipe.build_model`` with shapes and adapt data from the fit.
 
-    Its signature is the recipe's hyperparameters (those not derived from the data), so routed
+    Its signature is the recipe's hyperparameters (those not in ``DATA_HPARAMS``), so routed
     ``model__*`` keys are checked against it like any build function's.
     """
 
@@ -22,25 +25,23 @@ class RecipeModel:
 
     @property
     def recipe(self):
-        import recipes
+        return registry.get(self.recipe_name)
 
-        return recipes.get(self.recipe_name)
-
-    def _derived(self, X, meta) -> dict:
-        derived = self.recipe.data_hparams(X)
-        if "n_classes" in inspect.signature(self.recipe.build_model).parameters and "n_classes_" in meta:
-            derived["n_classes"] = meta["n_classes_"]
-        return derived
+    @property
+    def main_output(self):
+        """The output a multi-output recipe reports (its ``MAIN_OUTPUT``), else None."""
+        return getattr(self.recipe, "MAIN_OUTPUT", None)
 
     @property
     def __signature__(self):
+        derived = set(getattr(self.recipe, "DATA_HPARAMS", ()))
         own = inspect.signature(self.recipe.build_model).parameters.values()
         extras = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in ("X", "meta")]
-        hyper = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own if p.name not in DATA_DERIVED]
+        hyper = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own if p.name not in derived]
         return inspect.Signature(extras + hyper)
 
     def __call__(self, *, X, meta, **hparams):
-        return self.recipe.build_model(**{**self._derived(X, meta), **hparams})
+        return self.recipe.build_model(**{**self.recipe.data_hparams(X, meta), **hparams})
 
     def __repr__(self):
         return f"RecipeModel({self.recipe_name!r})"
@@ -52,15 +53,18 @@ class RecipeModel:
         return hash(("RecipeModel", self.recipe_name))
 
 
-def recipe_estimator(recipe_name, wrapper, **params):
-    """``wrapper`` configured with the recipe's model and fit settings; ``params`` override."""
-    import recipes
+def recipe_estimator(recipe_name: str, **params):
+    """The recipe's model in its wrapper (by ``TASK``), with its fit settings; ``params`` override.
 
-    recipe = recipes.get(recipe_name)
+    Multi-input recipes get their ``FEATURE_GROUPS``, so they take a plain 2-D X.
+    """
+    recipe = registry.get(recipe_name)
     defaults = {
         "model": RecipeModel(recipe_name),
         "epochs": recipe.FIT_KWARGS["epochs"],
         "batch_size": recipe.FIT_KWARGS["batch_size"],
         "verbose": 0,
     }
-    return wrapper(**{**defaults, **params})
+    if getattr(recipe, "FEATURE_GROUPS", None) is not None:
+        defaults["feature_groups"] = recipe.FEATURE_GROUPS
+    return WRAPPERS[registry.Task(recipe.TASK)](**{**defaults, **params})

@@ -6,15 +6,20 @@ import numpy as np
 from sklearn.base import RegressorMixin
 
 from .base import BaseWrapper
+from .docstrings import assemble
 
 __all__ = ["KerasRegressor"]
 
 
 class KerasRegressor(RegressorMixin, BaseWrapper):
-    """scikit-learn regressor around a Keras model; parameters in ``multikeras.sklearn.base``.
+    __doc__ = assemble(
+        """scikit-learn regressor around a Keras model; R² is its score.
 
-    A 1-D y gives 1-D predictions; a 2-D y (n_samples, n_outputs) gives 2-D predictions.
-    """
+        A 1-D y gives 1-D predictions; a 2-D y (n_samples, n_outputs) gives 2-D predictions.""",
+        ["model_", "history_", "n_features_in_", "n_outputs_", "target_type_"],
+        default_loss='"mse"',
+        class_weight="Classifiers only: a regressor raises; weight samples with ``sample_weight``.",
+    )
 
     _y_numeric = True
 

@@ -11,7 +11,7 @@ import inspect
 
 __all__ = ["PREFIXES", "is_routed", "routed", "accepted_names", "reject_unknown"]
 
-PREFIXES = ("model", "optimizer", "loss", "metrics", "callbacks", "fit", "predict", "compile")
+PREFIXES = ("model", "optimizer", "loss", "callbacks", "fit", "predict", "compile")
 
 
 def is_routed(key: str) -> bool:

@@ -6,11 +6,11 @@ import multikeras
 from multikeras.callbacks import LRFinder
 from multikeras.training import lr_range_test
 
-import recipes
+from multikeras import registry
 
 
 def test_rate_grows_exponentially_and_the_loss_turns_up():
-    finder = lr_range_test(recipes.get("classifier_mlp"), batch_size=8)
+    finder = lr_range_test(registry.get("classifier_mlp"), batch_size=8)
     rates = np.array(finder.rates)
     assert rates[0] == pytest.approx(1e-5)
     np.testing.assert_allclose(np.diff(np.log(rates)), np.log(rates[1] / rates[0]), rtol=1e-6)

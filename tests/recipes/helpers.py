@@ -6,7 +6,7 @@ import numpy as np
 
 import keras
 import multikeras
-from multikeras.training import flatten_predictions
+from multikeras.predicting import flatten_predictions
 
 
 def fitted(recipe, epochs=1, seed=0):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import recipes
+from multikeras import registry
 
 CASES = [
     ("classifier_mlp", {"hidden_units": 300}, TypeError, "hidden_units"),
@@ -24,4 +24,4 @@ CASES = [
 @pytest.mark.parametrize("name, params, error, message", CASES, ids=[f"{c[0]}-{next(iter(c[1]))}" for c in CASES])
 def test_bad_hyperparameter_is_named(name, params, error, message):
     with pytest.raises(error, match=message):
-        recipes.get(name).build_model(**params)
+        registry.get(name).build_model(**params)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from recipes import classifier_mlp
+from multikeras.recipes import classifier_mlp
 
 from .helpers import check_recipe
 

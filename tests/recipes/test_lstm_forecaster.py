@@ -1,6 +1,6 @@
 import numpy as np
 
-from recipes import lstm_forecaster
+from multikeras.recipes import lstm_forecaster
 
 from .helpers import check_recipe
 

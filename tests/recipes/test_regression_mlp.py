@@ -1,6 +1,6 @@
 import numpy as np
 
-from recipes import regression_mlp
+from multikeras.recipes import regression_mlp
 
 from .helpers import check_recipe
 

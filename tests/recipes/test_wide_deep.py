@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from recipes import wide_deep
+from multikeras.recipes import wide_deep
 
 from .helpers import check_recipe
 
@@ -35,5 +35,5 @@ def test_single_input_variant_fits_on_a_2d_array():
 
 
 def test_wrong_source_is_rejected():
-    with pytest.raises(ValueError, match="source must be 'embedded' or 'real'"):
+    with pytest.raises(ValueError, match="source must be 'embedded' .* or 'real'"):
         wide_deep.load_data("remote")

@@ -1,6 +1,6 @@
 import numpy as np
 
-from recipes import wide_deep_aux
+from multikeras.recipes import wide_deep_aux
 
 from .helpers import check_recipe, fitted
 

@@ -1,7 +1,7 @@
 import numpy as np
 
 import multikeras
-from recipes import wide_deep_subclassed
+from multikeras.recipes import wide_deep_subclassed
 
 from .helpers import check_recipe
 

@@ -1,0 +1,41 @@
+"""TensorFlow: grouped steps (:mod:`.steps_per_execution`) and a seeded pipeline that
+reshuffles every epoch (:mod:`.tensorflow_data`)."""
+
+from __future__ import annotations
+
+from .base import Backend
+
+__all__ = ["TensorFlowBackend"]
+
+
+def _arrays_only(data) -> bool:
+    import numpy as np
+
+    if isinstance(data, dict):
+        return all(isinstance(v, np.ndarray) for v in data.values())
+    return isinstance(data, np.ndarray)
+
+
+class TensorFlowBackend(Backend):
+    name = "tensorflow"
+
+    @staticmethod
+    def apply_thread_budget(environ, budget: int) -> None:
+        environ.setdefault("TF_NUM_INTRAOP_THREADS", str(budget))
+        environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+
+    def fit_speedups(self, model, callbacks=(), lean_step=True, steps_per_execution="auto"):
+        from .steps_per_execution import grouped_steps
+
+        return grouped_steps(model, callbacks, steps_per_execution)
+
+    def seeded_fit(self, model, x, y, seed, callbacks, **fit_kwargs):
+        """Keras's seeded array adapter replays one permutation every epoch; this reshuffles."""
+        if y is not None and not _arrays_only(y):
+            return super().seeded_fit(model, x, y, seed, callbacks, **fit_kwargs)
+        from .shuffling import EpochKeyedShuffle
+        from .tensorflow_data import reshuffling_dataset
+
+        dataset, epoch, fit_kwargs = reshuffling_dataset(x, y, seed, **fit_kwargs)
+        keyed = EpochKeyedShuffle(seed, lambda _seed, number: epoch.assign(number))
+        return model.fit(dataset, callbacks=[keyed, *callbacks], **fit_kwargs)

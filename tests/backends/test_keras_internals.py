@@ -1,0 +1,48 @@
+"""Keras's private API: present in this Keras, and used nowhere but keras_internals."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+import keras
+import multikeras
+from multikeras.backends import keras_internals
+
+PACKAGE = Path(multikeras.__file__).parent
+PRIVATE_ATTRIBUTES = {name for _, name in keras_internals.PRIVATE_NAMES if name.startswith("_")} | {
+    name for names in keras_internals.INSTANCE_ATTRIBUTES.values() for name in names
+}
+
+
+def test_every_private_name_multikeras_uses_exists_in_this_keras():
+    gone = keras_internals.missing()
+    assert not gone, f"Keras {keras.__version__} no longer has {', '.join(gone)}; update multikeras/backends/keras_internals.py"
+
+
+def test_instance_attributes_exist_on_live_objects(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Normalization(), keras.layers.Dense(1)])
+    model.layers[0].adapt(np.arange(12, dtype="float32").reshape(4, 3))
+    model.compile("sgd", "mse")
+    backup = keras.callbacks.BackupAndRestore(str(tmp_path))
+    gone = keras_internals.missing_on(
+        **{
+            "compiled model": model,
+            "functional graph": keras_internals.graph_of(model),
+            "BackupAndRestore": backup,
+            "adapted Normalization": model.layers[0],
+        }
+    )
+    assert not gone, f"Keras {keras.__version__} no longer has {', '.join(gone)}; update multikeras/backends/keras_internals.py"
+
+
+def test_no_module_but_keras_internals_names_keras_private_api():
+    pattern = re.compile(r"keras\.src|\.(%s)\b" % "|".join(sorted(PRIVATE_ATTRIBUTES)))
+    offenders = [
+        f"{path.relative_to(PACKAGE.parent)}:{number}"
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "keras_internals.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert not offenders, f"Keras private API outside multikeras/backends/keras_internals.py: {offenders}"
