@@ -40,3 +40,16 @@ def test_suite_smoke_run_measures_recipes_natives_and_imports(backend, tmp_path)
     assert all(0 <= r["value"] for r in natives)
     assert data["imports"][0]["status"] == "ok" and data["imports"][0]["tensorflow_loaded_by_multikeras"] == (backend == "tensorflow")
     assert (tmp_path / "suite_quick.png").stat().st_size > 0
+
+
+def test_torch_engine_benchmark_smoke_run_compares_engine_keras_and_native(backend, tmp_path):
+    import pytest
+
+    if backend != "torch":
+        pytest.skip("the torch engine benchmark runs on torch only")
+    code = f"import benchmarks.torch_engine as b; b.main(['--quick', '--recipes', 'classifier_mlp', '--out', {str(tmp_path)!r}])"
+    result = run_python(code, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    row = json.loads((tmp_path / "torch_engine_quick.json").read_text())["rows"][0]
+    assert row["recipe"] == "classifier_mlp" and row["fit_vs_native"] > 0 and row["predict_vs_native"] > 0
+    assert row["engine_busy_vs_quiet"] > 0 and "| classifier_mlp |" in (tmp_path / "torch_engine_quick.md").read_text()

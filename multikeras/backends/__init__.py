@@ -72,4 +72,5 @@ def configure_process(environ=None) -> str:
     for name in BACKENDS:
         backend_class(name).configure_cache(environ)  # JAX compiles each architecture once, across processes
     tensorflow_guard.install()  # Keras's serializer would otherwise import TensorFlow on torch/JAX
+    backend_class(backend).install_hooks()  # on torch: plain model.fit runs the torch engine
     return backend

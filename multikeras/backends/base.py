@@ -29,6 +29,10 @@ class Backend:
     def configure_cache(environ) -> None:
         """Switch on this backend's compilation cache in ``environ``, if it has one."""
 
+    @staticmethod
+    def install_hooks() -> None:
+        """For the active backend only, before Keras loads: patches applied when Keras's modules load."""
+
     def fit_speedups(self, model, callbacks=(), lean_step=True, steps_per_execution="auto"):
         """A context in which ``model.fit`` (and its validation) runs faster with equal results."""
         return contextlib.nullcontext(False)
@@ -36,6 +40,10 @@ class Backend:
     def predict_speedups(self, model, enabled=True):
         """A context in which ``model.predict`` and ``predict_on_batch`` run faster, same values."""
         return contextlib.nullcontext(False)
+
+    def explain(self, model) -> str:
+        """What runs ``model``'s steps on this backend, in a line or a table."""
+        return f"{model.name}: Keras's own {self.name} trainer runs fit, evaluate and predict."
 
     def reseed(self, seed: int, epoch: int) -> None:
         """Seed the RNG that shuffles epoch ``epoch`` from ``(seed, epoch)`` alone."""

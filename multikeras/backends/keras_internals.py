@@ -18,6 +18,7 @@ __all__ = [
     "PRIVATE_NAMES",
     "TENSORFLOW_PROBE_MODULE",
     "PRIVATE_OPTIMIZER_MODULE",
+    "TORCH_TRAINER_MODULE",
     "missing",
     "missing_on",
     "python_random",
@@ -25,14 +26,37 @@ __all__ = [
     "set_initial_epoch",
     "sublayers",
     "normalization_broadcast_shape",
+    "mark_called",
     "compiled_loss",
     "is_functional",
     "graph_of",
     "graph_masks",
+    "graph_nodes",
+    "output_structure",
     "standardize_inputs",
     "run_through_graph",
     "compute_loss",
     "loss_tracker",
+    "compiled_metrics",
+    "loss_terms",
+    "is_loss_function_wrapper",
+    "same_rank",
+    "symbolic_build",
+    "class_weight_to_sample_weights",
+    "train_validation_split",
+    "plain_update_blocker",
+    "parallel_update",
+    "initial_epoch",
+    "should_eval",
+    "flatten_metrics_in_order",
+    "pythonify_logs",
+    "flat_metrics",
+    "flatten_outputs",
+    "mean_metric_values",
+    "samplewise",
+    "function_of",
+    "optimizer_slots",
+    "torch_optimizer_class",
     "unpack_x_y_sample_weight",
     "torch_trainer",
     "model_checkpoint_base",
@@ -41,6 +65,8 @@ __all__ = [
 
 # Keras's lazy TensorFlow handle, asked "is TensorFlow available?" while serializing (tensorflow_guard).
 TENSORFLOW_PROBE_MODULE = "keras.src.utils.module_utils"
+# Keras's torch Trainer, whose fit/evaluate/predict the torch engine routes.
+TORCH_TRAINER_MODULE = "keras.src.backend.torch.trainer"
 # Where Keras on one backend records its optimizer classes in a saved config (saving makes it public).
 PRIVATE_OPTIMIZER_MODULE = re.compile(r"^keras\.src\.backend\.\w+\.optimizers(\.\w+)?$")
 
@@ -59,15 +85,37 @@ PRIVATE_NAMES = (
     ("keras.callbacks.ModelCheckpoint", "_should_save_model"),
     ("keras.callbacks.BackupAndRestore", "_save_model"),
     ("keras.callbacks.BackupAndRestore", "_load_model"),
+    ("keras.src.losses.losses", "LossFunctionWrapper"),
+    ("keras.src.losses.loss", "squeeze_or_expand_to_same_rank"),
+    ("keras.Model", "_symbolic_build"),
+    ("keras.Model", "_should_eval"),
+    ("keras.Model", "_flatten_metrics_in_order"),
+    ("keras.src.utils.python_utils", "pythonify_logs"),
+    ("keras.src.metrics.reduction_metrics", "MeanMetricWrapper"),
+    ("keras.src.metrics.reduction_metrics", "reduce_to_samplewise_values"),
+    ("keras.src.trainers.compile_utils.CompileMetrics", "_flatten_y"),
+    ("keras.src.trainers.data_adapters.data_adapter_utils", "class_weight_to_sample_weights"),
+    ("keras.src.trainers.data_adapters.array_slicing", "train_validation_split"),
 )
 # Attributes that exist only on instances: checked by :func:`missing_on` on live objects.
 INSTANCE_ATTRIBUTES = {
-    "compiled model": ("_loss_tracker", "_compile_loss", "_initial_epoch", "_functional"),
-    "functional graph": ("_nodes_by_depth",),
+    "compiled model": ("_loss_tracker", "_compile_loss", "_compile_metrics", "_initial_epoch", "_functional", "_called"),
+    "built compiled loss": ("_flat_losses",),
+    "built compiled metrics": ("_flat_metrics", "_flat_weighted_metrics"),
+    "Mean metric wrapper": ("_fn", "_fn_kwargs"),
+    "functional graph": ("_nodes_by_depth", "_outputs_struct"),
     "BackupAndRestore": ("_current_epoch",),
     "adapted Normalization": ("_broadcast_shape",),
 }
-TORCH_PRIVATE_NAMES = (("keras.src.backend.torch.trainer", "TorchTrainer"),)
+TORCH_PRIVATE_NAMES = (
+    ("keras.src.backend.torch.trainer", "TorchTrainer"),
+    ("keras.src.backend.torch.optimizers.torch_adam", "Adam"),
+    ("keras.src.backend.torch.optimizers.torch_sgd", "SGD"),
+    ("keras.optimizers.Optimizer", "_get_variable_index"),
+    ("keras.src.backend.torch.optimizers.torch_parallel_optimizer", "TorchParallelOptimizer"),
+    ("keras.src.backend.torch.optimizers.torch_adam.Adam", "_parallel_update_step"),
+    ("keras.src.backend.torch.optimizers.torch_sgd.SGD", "_parallel_update_step"),
+)
 
 
 def _resolve(path: str):
@@ -134,6 +182,13 @@ def normalization_broadcast_shape(layer):
     return layer._broadcast_shape
 
 
+def mark_called(model) -> None:
+    """Record that the model and its layers ran on real tensors, as their ``__call__`` would
+    (Keras's exporters refuse a model never called)."""
+    for layer in [model, *sublayers(model)]:
+        layer._called = True
+
+
 def compiled_loss(model):
     """The loss container ``compile`` made (a recompile replaces it)."""
     return getattr(model, "_compile_loss", None)
@@ -158,6 +213,21 @@ def graph_masks(graph) -> list:
     return [mask for mask in (getattr(t, "_keras_mask", None) for t in tensors) if mask is not None]
 
 
+def graph_nodes(graph) -> list:
+    """The graph's layer calls in the order Keras runs them (deepest first), inputs left out."""
+    return [
+        node
+        for depth in sorted(graph._nodes_by_depth, reverse=True)
+        for node in graph._nodes_by_depth[depth]
+        if node.operation is not None and not node.is_input
+    ]
+
+
+def output_structure(graph):
+    """How the graph packs its outputs (a tensor, a list or a dict of them)."""
+    return graph._outputs_struct
+
+
 def standardize_inputs(graph, x):
     return graph._standardize_inputs(x)
 
@@ -173,6 +243,162 @@ def compute_loss(model, x, y, y_pred, sample_weight, training):
 def loss_tracker(model):
     """The Mean metric behind the ``loss`` log."""
     return model._loss_tracker
+
+
+def compiled_metrics(model):
+    """The container ``compile(metrics=...)`` made, or None."""
+    return getattr(model, "_compile_metrics", None)
+
+
+def loss_terms(model):
+    """``[(path, loss, weight)]`` of the built compiled loss, or None before it is built."""
+    compiled = compiled_loss(model)
+    if compiled is None or not compiled.built or compiled._flat_losses is None:
+        return None
+    return [(term.path, term.loss, term.loss_weights) for term in compiled._flat_losses]
+
+
+def is_loss_function_wrapper(loss) -> bool:
+    """A loss whose ``call`` is its function over (y_true, y_pred): all of Keras's named losses."""
+    from keras.src.losses.losses import LossFunctionWrapper
+
+    return type(loss).call is LossFunctionWrapper.call
+
+
+def same_rank(values, weights):
+    """Keras's rule for lining up per-sample losses and sample weights."""
+    from keras.src.losses.loss import squeeze_or_expand_to_same_rank
+
+    return squeeze_or_expand_to_same_rank(values, weights)
+
+
+def symbolic_build(model, data_batch) -> None:
+    """Build the model, its compiled loss and metrics from one batch, as ``fit`` does first."""
+    model._symbolic_build(data_batch=data_batch)
+
+
+def class_weight_to_sample_weights(y, class_weight):
+    from keras.src.trainers.data_adapters.data_adapter_utils import class_weight_to_sample_weights as convert
+
+    return convert(y, class_weight)
+
+
+def train_validation_split(arrays, validation_split):
+    """Keras's split for ``validation_split``: the last fraction of the samples validates."""
+    from keras.src.trainers.data_adapters.array_slicing import train_validation_split as split
+
+    return split(arrays, validation_split=validation_split)
+
+
+def plain_update_blocker(optimizer, variables=()):
+    """Why ``optimizer.apply`` must run in full (an option its update step alone skips), or None."""
+    from keras.src.backend.torch.optimizers.torch_parallel_optimizer import TorchParallelOptimizer
+
+    if not isinstance(optimizer, TorchParallelOptimizer):
+        return f"{type(optimizer).__name__} has no multi-tensor update step"
+    options = {
+        "loss_scale_factor": optimizer.loss_scale_factor,
+        "clipnorm": optimizer.clipnorm,
+        "clipvalue": optimizer.clipvalue,
+        "global_clipnorm": optimizer.global_clipnorm,
+        "weight_decay": optimizer.weight_decay,
+        "use_ema": optimizer.use_ema,
+        "gradient_accumulation_steps": optimizer.gradient_accumulation_steps,
+    }
+    set_options = [name for name, value in options.items() if value]
+    if set_options:
+        return f"the optimizer sets {', '.join(set_options)}"
+    if any(v.constraint is not None or getattr(v, "overwrite_with_gradient", False) for v in variables):
+        return "a variable has a constraint or is overwritten with its gradient"
+    return None
+
+
+def parallel_update(optimizer, grads, variables) -> None:
+    """``optimizer.apply`` for the plain case: the multi-tensor update, then one more iteration."""
+    optimizer._parallel_update_step(grads, variables, optimizer.learning_rate)
+    optimizer.iterations.assign_add(1)
+
+
+def initial_epoch(model):
+    """The epoch a restored backup set ``fit`` to start from (None: none)."""
+    return model._initial_epoch
+
+
+def should_eval(model, epoch, validation_freq) -> bool:
+    return model._should_eval(epoch, validation_freq)
+
+
+def flatten_metrics_in_order(model, logs):
+    return model._flatten_metrics_in_order(logs)
+
+
+def pythonify_logs(logs) -> dict:
+    from keras.src.utils.python_utils import pythonify_logs as pythonify
+
+    return pythonify(logs)
+
+
+def flat_metrics(compiled):
+    """``[(output index, metric, weighted)]`` of a built compiled-metrics container (empty if none)."""
+    if compiled is None or not compiled.built:
+        return []
+    found = []
+    for weighted, lists in ((False, compiled._flat_metrics), (True, compiled._flat_weighted_metrics)):
+        for index, metric_list in enumerate(lists):
+            for metric in (metric_list.metrics if metric_list else []):
+                found.append((index, metric, weighted))
+    return found
+
+
+def flatten_outputs(compiled, values) -> list:
+    """Targets or predictions in the container's output order."""
+    return compiled._flatten_y(values)
+
+
+def mean_metric_values(metric):
+    """For a metric whose update is ``Mean.update_state(values, sample_weight)``: ``values(y_true, y_pred)``; else None."""
+    import keras
+    from keras.src.metrics.reduction_metrics import MeanMetricWrapper
+
+    if type(metric).update_state is MeanMetricWrapper.update_state:
+        return lambda y_true, y_pred: metric._fn(y_true, y_pred, **metric._fn_kwargs)
+    if type(metric) is keras.metrics.RootMeanSquaredError:
+        return lambda y_true, y_pred: _squared_error(metric, y_true, y_pred)
+    return None
+
+
+def function_of(wrapper):
+    """``(fn, kwargs)`` of a LossFunctionWrapper or MeanMetricWrapper: what each step computes."""
+    fn = getattr(wrapper, "fn", None) or getattr(wrapper, "_fn", None)
+    return fn, dict(getattr(wrapper, "_fn_kwargs", {}))
+
+
+def _squared_error(metric, y_true, y_pred):
+    from keras import ops
+    from keras.src.losses.loss import squeeze_or_expand_to_same_rank
+
+    y_true, y_pred = squeeze_or_expand_to_same_rank(ops.convert_to_tensor(y_true, metric.dtype), ops.convert_to_tensor(y_pred, metric.dtype))
+    return ops.square(y_pred - y_true)
+
+
+def samplewise(values, sample_weight, dtype):
+    """What ``Mean.update_state`` sums: per-sample values and weights, as Keras reduces them."""
+    from keras import ops
+    from keras.src.metrics.reduction_metrics import reduce_to_samplewise_values
+
+    return reduce_to_samplewise_values(values, sample_weight, reduce_fn=ops.mean, dtype=dtype)
+
+
+def optimizer_slots(optimizer, variables, name: str) -> list:
+    """The torch tensors of an optimizer's per-variable state (``"_momentums"``, ``"_velocities"``)."""
+    slots = getattr(optimizer, name)
+    return [slots[optimizer._get_variable_index(v)].value for v in variables]
+
+
+def torch_optimizer_class(name: str):
+    """Keras's torch optimizer class ``name`` (``"Adam"``, ``"SGD"``): what keras.optimizers builds on torch."""
+    module = importlib.import_module(f"keras.src.backend.torch.optimizers.torch_{name.lower()}")
+    return getattr(module, name)
 
 
 def unpack_x_y_sample_weight(data):

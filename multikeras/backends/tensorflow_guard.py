@@ -15,12 +15,11 @@ Hashing, IntegerLookup, HashedCrossing) on torch or JAX need ``import tensorflow
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.util
 import os
 import sys
 
 from ..switches import is_off
+from .import_hooks import after_import
 from .keras_internals import TENSORFLOW_PROBE_MODULE
 
 __all__ = ["install", "ENV_SWITCH"]
@@ -46,31 +45,8 @@ def _patch(module) -> None:
         _only_once_imported(lazy)
 
 
-class _PatchWhenLoaded(importlib.abc.MetaPathFinder):
-    """Patches ``TARGET`` right after Keras executes it, so ``import multikeras`` stays cheap."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name != TARGET:
-            return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.loader is None:
-            return spec
-        execute = spec.loader.exec_module
-
-        def exec_module(module):
-            execute(module)
-            _patch(module)
-
-        spec.loader.exec_module = exec_module
-        return spec
-
-
 def install() -> None:
     """Apply now if Keras is loaded, else when it loads; a no-op when switched off."""
     if is_off(os.environ.get(ENV_SWITCH)):
         return
-    if TARGET in sys.modules:
-        _patch(sys.modules[TARGET])
-    elif not any(isinstance(finder, _PatchWhenLoaded) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _PatchWhenLoaded())
+    after_import(TARGET, _patch)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from .base import Backend
 
 __all__ = ["TorchBackend"]
@@ -14,15 +16,40 @@ class TorchBackend(Backend):
     def apply_thread_budget(environ, budget: int) -> None:
         environ.setdefault("OMP_NUM_THREADS", str(budget))
 
+    @staticmethod
+    def install_hooks() -> None:
+        """Plain ``model.fit``, ``evaluate`` and ``predict`` go through the torch engine."""
+        from .import_hooks import after_import
+        from .keras_internals import TORCH_TRAINER_MODULE
+        from .torch_engine.routing import install
+
+        after_import(TORCH_TRAINER_MODULE, install)
+
+    @contextlib.contextmanager
     def fit_speedups(self, model, callbacks=(), lean_step=True, steps_per_execution="auto"):
+        """The engine (for arrays), else the lean step inside Keras's loop; ``lean_step=False``: neither."""
+        from .torch_engine import disabled
         from .torch_step import lean_steps
 
-        return lean_steps(model, enabled=lean_step)
+        with contextlib.ExitStack() as stack:
+            if not lean_step:
+                stack.enter_context(disabled())
+            yield stack.enter_context(lean_steps(model, enabled=lean_step))
 
+    @contextlib.contextmanager
     def predict_speedups(self, model, enabled=True):
+        from .torch_engine import disabled
         from .torch_step import lean_predict
 
-        return lean_predict(model, enabled=enabled)
+        with contextlib.ExitStack() as stack:
+            if not enabled:
+                stack.enter_context(disabled())
+            yield stack.enter_context(lean_predict(model, enabled=enabled))
+
+    def explain(self, model) -> str:
+        from .torch_engine import explain
+
+        return explain(model)
 
     def reseed(self, seed: int, epoch: int) -> None:
         import torch

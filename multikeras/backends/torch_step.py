@@ -62,26 +62,20 @@ def eligible(model) -> bool:
 
 
 def _fused_lstm(layer):
-    """``layer.call`` through torch's fused LSTM kernel, or None where that is not the same maths."""
-    cell = getattr(layer, "cell", None)
-    plain = (
-        type(layer) is keras.layers.LSTM
-        and cell.activation is keras.activations.tanh
-        and cell.recurrent_activation is keras.activations.sigmoid
-        and cell.use_bias
-        and not (cell.dropout or cell.recurrent_dropout or layer.stateful or layer.go_backwards or layer.return_state or layer.unroll)
-    )
-    if not plain:
+    """``layer.call`` through torch's fused LSTM kernel (the engine's lowering), or None where that is not the same maths."""
+    if type(layer) is not keras.layers.LSTM:
         return None
+    from .torch_engine.lowering import lower
+
+    bind, _ = lower(layer)
+    if bind is None:
+        return None
+    lstm, dtype = bind(), layer.cell.kernel.value.dtype
 
     def call(sequences, training=None, mask=None, initial_state=None):
         if mask is not None or initial_state is not None:
             return layer.call(sequences, training=training, mask=mask, initial_state=initial_state)
-        sequences = sequences.to(cell.kernel.value.dtype)
-        zeros = sequences.new_zeros((1, sequences.shape[0], cell.units))
-        weights = [cell.kernel.value.T, cell.recurrent_kernel.value.T, cell.bias.value, torch.zeros_like(cell.bias.value)]
-        outputs, _, _ = torch.lstm(sequences, (zeros, zeros), weights, True, 1, 0.0, torch.is_grad_enabled(), False, True)
-        return outputs if layer.return_sequences else outputs[:, -1]
+        return lstm(sequences.to(dtype))
 
     return call
 

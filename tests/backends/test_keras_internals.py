@@ -20,10 +20,18 @@ def test_every_private_name_multikeras_uses_exists_in_this_keras():
     assert not gone, f"Keras {keras.__version__} no longer has {', '.join(gone)}; update multikeras/backends/keras_internals.py"
 
 
+def test_the_torch_private_names_exist_when_keras_runs_torch(backend):
+    if backend != "torch":
+        return  # Keras imports its torch modules only on torch
+    gone = keras_internals.missing(keras_internals.TORCH_PRIVATE_NAMES)
+    assert not gone, f"Keras {keras.__version__} no longer has {', '.join(gone)}; update multikeras/backends/keras_internals.py"
+
+
 def test_instance_attributes_exist_on_live_objects(tmp_path):
     model = keras.Sequential([keras.Input((3,)), keras.layers.Normalization(), keras.layers.Dense(1)])
     model.layers[0].adapt(np.arange(12, dtype="float32").reshape(4, 3))
-    model.compile("sgd", "mse")
+    model.compile("sgd", "mse", metrics=["mae"])
+    model.fit(np.ones((4, 3), "float32"), np.ones(4, "float32"), verbose=0)
     backup = keras.callbacks.BackupAndRestore(str(tmp_path))
     gone = keras_internals.missing_on(
         **{
@@ -31,6 +39,9 @@ def test_instance_attributes_exist_on_live_objects(tmp_path):
             "functional graph": keras_internals.graph_of(model),
             "BackupAndRestore": backup,
             "adapted Normalization": model.layers[0],
+            "built compiled loss": keras_internals.compiled_loss(model),
+            "built compiled metrics": keras_internals.compiled_metrics(model),
+            "Mean metric wrapper": keras.metrics.MeanAbsoluteError(),
         }
     )
     assert not gone, f"Keras {keras.__version__} no longer has {', '.join(gone)}; update multikeras/backends/keras_internals.py"

@@ -1,0 +1,79 @@
+"""In-memory arrays as torch tensors, converted once per fit and batched by index.
+
+Keras's torch path wraps arrays in a DataLoader that slices NumPy and converts every batch
+(about 120 us a batch here). The engine converts each array once (floats to floatx, as
+Keras's array adapter does) and gathers batches with ``index_select``. Epochs are shuffled
+exactly as that DataLoader shuffles them, drawing from torch's global generator in the same
+order, so a seeded run sees the batches Keras's own loop would, and multikeras's epoch-keyed
+reseeding works unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import torch
+
+from .. import keras_internals as internals
+
+__all__ = ["Arrays", "arrays_only", "to_arrays", "epoch_order", "draw_loader_seed"]
+
+
+def arrays_only(*data) -> bool:
+    """Whether every non-None piece of ``data`` is NumPy arrays (alone, in a list or a dict)."""
+    leaves = [leaf for item in data if item is not None for leaf in keras.tree.flatten(item)]
+    return bool(leaves) and all(isinstance(leaf, np.ndarray) for leaf in leaves)
+
+
+def _tensor(array: np.ndarray) -> torch.Tensor:
+    if array.dtype.kind == "f" and array.dtype != np.dtype(keras.config.floatx()):
+        array = array.astype(keras.config.floatx())
+    return torch.from_numpy(np.ascontiguousarray(array))
+
+
+@dataclass
+class Arrays:
+    """One data set as tensors: inputs in the graph's order, targets and weights as Keras takes them."""
+
+    inputs: list
+    y: object
+    sample_weight: object
+    n: int
+    structured: object  # the inputs as the model takes them (a dict for named inputs)
+
+    def first(self, count: int):
+        """The first ``count`` samples as ``(x, y, sample_weight)`` in the model's structure."""
+        take = lambda t: None if t is None else t[:count]  # noqa: E731
+        return keras.tree.map_structure(take, self.structured), keras.tree.map_structure(take, self.y), take(self.sample_weight)
+
+    def batch(self, index: torch.Tensor):
+        take = lambda t: None if t is None else t.index_select(0, index)  # noqa: E731
+        return [take(t) for t in self.inputs], keras.tree.map_structure(take, self.y), take(self.sample_weight)
+
+
+def to_arrays(graph, x, y=None, sample_weight=None, class_weight=None) -> Arrays:
+    """Convert once: ``x`` keyed or ordered as the model's inputs, class weights as sample weights."""
+    if class_weight is not None:
+        sample_weight = internals.class_weight_to_sample_weights(y, class_weight)
+    inputs = keras.tree.map_structure(_tensor, x)
+    flat_inputs = internals.standardize_inputs(graph, inputs) if graph is not None else keras.tree.flatten(inputs)
+    targets = None if y is None else keras.tree.map_structure(_tensor, y)
+    weights = None if sample_weight is None else _tensor(np.asarray(sample_weight))
+    return Arrays(list(flat_inputs), targets, weights, int(flat_inputs[0].shape[0]), inputs)
+
+
+def draw_loader_seed() -> int:
+    """One draw from torch's global generator, as each DataLoader iterator (and sampler) makes."""
+    return int(torch.empty((), dtype=torch.int64).random_().item())
+
+
+def epoch_order(n: int, shuffle: bool) -> torch.Tensor:
+    """The sample order of one epoch, drawn as Keras's DataLoader draws it."""
+    draw_loader_seed()  # the iterator's base seed (for worker processes), drawn and unused
+    if not shuffle:
+        return torch.arange(n)
+    generator = torch.Generator()
+    generator.manual_seed(draw_loader_seed())
+    return torch.randperm(n, generator=generator)

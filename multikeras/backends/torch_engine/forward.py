@@ -1,0 +1,145 @@
+"""A Keras model's forward pass as a flat list of torch calls over the layers' own variables.
+
+Keras's ``Layer.__call__`` converts and checks its arguments, handles masks, autocasting and
+name scopes on every call; for small models that is most of a step. Here the graph of a
+Sequential or functional model is walked once, and each node becomes one entry of a program:
+a lowered torch function for the common layers (same maths as the layer's ``call``, reading
+its variables' torch tensors, never copies), or the layer's own ``call`` for any other, so
+one unlowered layer never sends the whole model back to Keras. Subclassed models run their
+own ``call``, with their inner layers' ``__call__`` left as Keras wrote it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+import keras
+import torch
+
+from .. import keras_internals as internals
+from .lowering import lower
+
+__all__ = ["ForwardProgram", "Step", "graph_eligible"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node of the program: ``fn`` applied to the values at ``sources``, stored at ``targets``."""
+
+    layer: object
+    bind: object  # () -> the function to call; None for the layer's own call
+    lowered: bool  # a torch function of ours (True) or the layer's own call (False)
+    why: str  # for explain(): what was lowered, or why not
+    sources: object  # an int (one input), a list of ints, or the node's arguments (general case)
+    targets: tuple
+    takes_training: bool
+
+
+def is_graph(model) -> bool:
+    """A Sequential or functional model (a graph of layer calls), not a subclassed one."""
+    return isinstance(model, keras.Sequential) or internals.is_functional(model)
+
+
+def graph_eligible(model) -> str | None:
+    """None if the model can run in the engine (a graph as a program, a subclass by its call), else why not."""
+    if not is_graph(model):
+        return None  # runs by its own call
+    graph = internals.graph_of(model)
+    if graph is None:
+        return "a Sequential model without an Input: build it first"
+    if internals.missing() or internals.missing_on(**{"functional graph": graph}):
+        return f"this Keras ({keras.__version__}) lacks a private name the program needs"
+    if not all(isinstance(op, keras.layers.Layer) for op in graph.operations):
+        return "the graph calls keras.ops directly between layers"
+    if internals.graph_masks(graph):
+        return "a layer produces a mask (Embedding(mask_zero=True), Masking)"
+    return None
+
+
+class ForwardProgram:
+    """Runs ``model`` on torch tensors: ``program(inputs, training)`` -> Keras's output structure."""
+
+    def __init__(self, model):
+        self.model = model
+        self.dtype = getattr(torch, model.dtype_policy.compute_dtype)
+        self.subclassed = not is_graph(model)
+        self.graph = None if self.subclassed else internals.graph_of(model)
+        self.slots = {}  # id(KerasTensor) -> index into the value list
+        self.steps = [] if self.subclassed else self._compile()
+        self.bind()
+        if self.subclassed:
+            self.call_takes_training = "training" in inspect.signature(model.call).parameters
+        else:
+            self.outputs = [self._slot(t) for t in self.graph.outputs]
+            self.output_structure = internals.output_structure(self.graph)
+
+    def _slot(self, tensor) -> int:
+        return self.slots.setdefault(id(tensor), len(self.slots))
+
+    def _compile(self) -> list:
+        for tensor in self.graph.inputs:
+            self._slot(tensor)
+        steps = []
+        for node in internals.graph_nodes(self.graph):
+            layer = node.operation
+            bind, why = lower(layer)
+            lowered = bind is not None
+            fn = bind() if lowered else layer.call
+            takes_training = "training" in inspect.signature(fn).parameters
+            args = node.arguments.args
+            # None is the call's default; training is the program's own argument.
+            kwargs = {k: v for k, v in node.arguments.kwargs.items() if v is not None and k != "training"}
+            if kwargs and lowered:
+                bind, lowered, why = None, False, f"called with {sorted(kwargs)}: its own call runs"
+                takes_training = "training" in inspect.signature(layer.call).parameters
+            if len(args) == 1 and not kwargs and isinstance(args[0], keras.KerasTensor):
+                sources = self._slot(args[0])
+            elif len(args) == 1 and not kwargs and isinstance(args[0], (list, tuple)) and all(isinstance(a, keras.KerasTensor) for a in args[0]):
+                sources = [self._slot(a) for a in args[0]]
+            else:
+                for tensor in node.arguments.keras_tensors:
+                    self._slot(tensor)
+                sources = node.arguments
+            targets = tuple(self._slot(t) for t in node.outputs)
+            steps.append(Step(layer, bind, lowered, why, sources, targets, takes_training))
+        return steps
+
+    def bind(self) -> None:
+        """Take the variables' current tensors; run at the start of every fit, evaluate and predict."""
+        self.functions = [step.bind() if step.lowered else step.layer.call for step in self.steps]
+
+    structure = None  # a subclassed model's input structure, set by the loop from its data
+
+    def __call__(self, inputs, training: bool):
+        if self.subclassed:
+            return self._call_subclass(inputs, training, self.structure)
+        values = [None] * len(self.slots)
+        for i, tensor in enumerate(inputs):
+            values[i] = tensor.to(self.dtype) if torch.is_floating_point(tensor) else tensor
+        for step, fn in zip(self.steps, self.functions):
+            sources = step.sources
+            kwargs = {"training": training} if step.takes_training else {}
+            if isinstance(sources, int):
+                out = fn(values[sources], **kwargs)
+            elif isinstance(sources, list):
+                out = fn([values[i] for i in sources], **kwargs)
+            else:
+                lookup = {id(t): values[self.slots[id(t)]] for t in sources.keras_tensors}
+                args, own_kwargs = sources.fill_in(lookup)
+                own_kwargs.pop("training", None)
+                out = fn(*args, **{**own_kwargs, **kwargs})
+            if len(step.targets) == 1:
+                values[step.targets[0]] = out
+            else:
+                for target, value in zip(step.targets, keras.tree.flatten(out)):
+                    values[target] = value
+        flat = [values[i] for i in self.outputs]
+        outputs = keras.tree.pack_sequence_as(self.output_structure, flat)
+        return outputs[0] if isinstance(outputs, (list, tuple)) and len(outputs) == 1 else outputs
+
+    def _call_subclass(self, inputs, training, structure):
+        """A subclassed model's own ``call`` (inner layers keep their ``__call__``), inputs cast as Keras casts them."""
+        cast = [t.to(self.dtype) if torch.is_floating_point(t) else t for t in inputs]
+        x = keras.tree.pack_sequence_as(structure, cast) if structure is not None else cast[0]
+        return self.model.call(x, training=training) if self.call_takes_training else self.model.call(x)

@@ -1,0 +1,176 @@
+"""Torch functions for the common Keras layers, each the same maths as the layer's ``call``.
+
+:func:`lower` returns ``(bind, why)``: ``bind()`` gives a function computing the layer's
+output from torch tensors over the torch tensors of the layer's variables, taken when bound
+(Keras updates, ``set_weights`` and loading all write those tensors in place, so a bound
+function sees them); ``bind`` is None when the layer must run its own ``call``. ``why`` says
+which, for ``multikeras.explain``. A lowering applies only to the exact Keras class with the options it
+reproduces: a subclass may change ``call``, so it runs its own.
+"""
+
+from __future__ import annotations
+
+import keras
+import torch
+
+__all__ = ["lower", "LOWERED"]
+
+ACTIVATIONS = {
+    keras.activations.linear: lambda x: x,
+    keras.activations.relu: torch.relu,
+    keras.activations.sigmoid: torch.sigmoid,
+    keras.activations.tanh: torch.tanh,
+    keras.activations.softmax: lambda x: torch.softmax(x, dim=-1),
+}
+
+
+def _activation(fn):
+    """A torch function for a Keras activation; other activations run Keras's own (on torch tensors)."""
+    return ACTIVATIONS.get(fn, fn)
+
+
+def _dense(layer):
+    if layer.lora_enabled or layer.quantization_mode is not None:
+        return None, "Dense with LoRA or quantization runs its own call"
+    activation = _activation(layer.activation)
+
+    def bind():
+        kernel = layer.kernel.value
+        if layer.bias is None:
+            return lambda x: activation(torch.matmul(x, kernel))
+        bias = layer.bias.value
+        return lambda x: activation(torch.matmul(x, kernel) + bias)
+
+    return bind, "torch.matmul" + (" + bias" if layer.bias is not None else "")
+
+
+def _activation_layer(layer):
+    fn = _activation(layer.activation)
+    return (lambda: fn), "torch activation"
+
+
+def _flatten(layer):
+    if layer.data_format == "channels_first":
+        return None, "Flatten(data_format='channels_first') runs its own call"
+    return (lambda: lambda x: x.reshape(x.shape[0], -1)), "reshape"
+
+
+def _reshape(layer):
+    shape = tuple(layer.target_shape)
+    return (lambda: lambda x: x.reshape(x.shape[0], *shape)), "reshape"
+
+
+def _normalization(layer):
+    if layer.invert:
+        return None, "Normalization(invert=True) runs its own call"
+    epsilon = keras.config.epsilon()
+
+    def bind():
+        mean, variance = _tensor(layer.mean), _tensor(layer.variance)
+        return lambda x: (x - mean) / torch.clamp_min(torch.sqrt(variance), epsilon)
+
+    return bind, "(x - mean) / max(sqrt(variance), epsilon)"
+
+
+def _tensor(value):
+    return value.value if isinstance(value, keras.Variable) else value
+
+
+def _concatenate(layer):
+    axis = layer.axis
+    return (lambda: lambda xs: torch.cat(xs, dim=axis)), "torch.cat"
+
+
+def _add(layer):
+    def add(xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = out + x
+        return out
+
+    return (lambda: add), "sum"
+
+
+def _multiply(layer):
+    def multiply(xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = out * x
+        return out
+
+    return (lambda: multiply), "product"
+
+
+def _embedding(layer):
+    if getattr(layer, "quantization_mode", None) is not None or getattr(layer, "lora_enabled", False):
+        return None, "Embedding with LoRA or quantization runs its own call"
+
+    def bind():
+        table = layer.embeddings.value
+        return lambda ids: table[ids.long()]
+
+    return bind, "table lookup"
+
+
+def _layer_normalization(layer):
+    axes = [layer.axis] if isinstance(layer.axis, int) else list(layer.axis)
+    if layer.rms_scaling or axes not in ([-1],):
+        return None, "LayerNormalization over other axes, or with rms_scaling, runs its own call"
+    epsilon = layer.epsilon
+
+    def bind():
+        gamma = layer.gamma.value if layer.gamma is not None else None
+        beta = layer.beta.value if layer.beta is not None else None
+        return lambda x: torch.nn.functional.layer_norm(x, (x.shape[-1],), gamma, beta, epsilon)
+
+    return bind, "torch layer_norm kernel"
+
+
+def _lstm(layer):
+    """A plain LSTM through torch's fused kernel (Keras uses it only on CUDA)."""
+    cell = layer.cell
+    plain = (
+        cell.activation is keras.activations.tanh
+        and cell.recurrent_activation is keras.activations.sigmoid
+        and cell.use_bias
+        and not (cell.dropout or cell.recurrent_dropout or layer.stateful or layer.go_backwards or layer.return_state or layer.unroll)
+    )
+    if not plain:
+        return None, "LSTM with dropout, state, another activation or unroll runs its own call"
+
+    def bind():
+        kernel, recurrent, bias = cell.kernel.value, cell.recurrent_kernel.value, cell.bias.value
+        no_bias = torch.zeros_like(bias)
+
+        def lstm(sequences):
+            zeros = sequences.new_zeros((1, sequences.shape[0], cell.units))
+            weights = [kernel.T, recurrent.T, bias, no_bias]
+            outputs, _, _ = torch.lstm(sequences, (zeros, zeros), weights, True, 1, 0.0, torch.is_grad_enabled(), False, True)
+            return outputs if layer.return_sequences else outputs[:, -1]
+
+        return lstm
+
+    return bind, "torch.lstm (fused kernel)"
+
+
+LOWERED = {
+    keras.layers.Dense: _dense,
+    keras.layers.Activation: _activation_layer,
+    keras.layers.Flatten: _flatten,
+    keras.layers.Reshape: _reshape,
+    keras.layers.Normalization: _normalization,
+    keras.layers.Concatenate: _concatenate,
+    keras.layers.Add: _add,
+    keras.layers.Multiply: _multiply,
+    keras.layers.LSTM: _lstm,
+    keras.layers.Embedding: _embedding,
+    keras.layers.LayerNormalization: _layer_normalization,
+}
+
+
+def lower(layer):
+    """``(bind or None, why)`` for one layer; ``bind()`` returns its torch function."""
+    make = LOWERED.get(type(layer))
+    if make is None:
+        return None, f"{type(layer).__name__} has no lowering: its own call runs"
+    return make(layer)

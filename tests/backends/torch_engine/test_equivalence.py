@@ -1,0 +1,170 @@
+"""The torch engine gives Keras's results: History and predictions equal to Keras's own loop.
+
+Each test trains twice from the same seed, once through the engine (plain ``model.fit``) and
+once with the engine off (Keras's torch trainer), and compares. Tolerance: 1e-5 relative,
+1e-6 absolute (float32 rounding; the fused LSTM kernel sums its gates in another order).
+"""
+
+import multikeras
+import pytest
+
+if multikeras.active_backend() != "torch":
+    pytest.skip("the torch engine runs on the torch backend only; this env runs another", allow_module_level=True)
+
+import contextlib
+
+import keras
+import numpy as np
+
+import multikeras.callbacks
+from multikeras import registry
+from multikeras.backends.torch_engine import disabled
+
+RTOL, ATOL = 1e-5, 1e-6
+
+
+def _flat(predictions):
+    return np.concatenate([np.ravel(p) for p in keras.tree.flatten(predictions)])
+
+
+def _assert_same_history(engine, keras_own):
+    assert engine.keys() == keras_own.keys()
+    for key in keras_own:
+        np.testing.assert_allclose(engine[key], keras_own[key], rtol=RTOL, atol=ATOL, err_msg=key)
+
+
+def _twice(train):
+    """``train()`` through the engine and through Keras's loop, each from seed 0."""
+    results = []
+    for off in (False, True):
+        keras.utils.set_random_seed(0)
+        with disabled() if off else contextlib.nullcontext():
+            results.append(train())
+    return results
+
+
+@pytest.mark.parametrize("name", registry.names())
+def test_plain_fit_evaluate_predict_match_keras_for_every_recipe(name):
+    recipe = registry.get(name)
+    (X, y), valid, (X_test, y_test) = recipe.load_data("embedded")
+
+    def train():
+        model = recipe.build_model(**recipe.data_hparams(X))
+        history = model.fit(X, y, validation_data=valid, epochs=2, batch_size=32, verbose=0)
+        return history.history, model.evaluate(X_test, y_test, verbose=0, return_dict=True), _flat(model.predict(X_test, verbose=0))
+
+    (history, scores, predictions), (own_history, own_scores, own_predictions) = _twice(train)
+    _assert_same_history(history, own_history)
+    _assert_same_history({k: [v] for k, v in scores.items()}, {k: [v] for k, v in own_scores.items()})
+    np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
+
+
+def _mlp(dropout=0.0, n_classes=3):
+    layers = [keras.Input((4,)), keras.layers.Dense(16, activation="relu")]
+    if dropout:
+        layers.append(keras.layers.Dropout(dropout))
+    model = keras.Sequential([*layers, keras.layers.Dense(n_classes, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def _data(n=150):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, 4)).astype("float32")
+    return X, (X[:, 0] > 0).astype("int64") + (X[:, 1] > 1).astype("int64")
+
+
+@pytest.mark.parametrize(
+    "fit_kwargs",
+    [
+        {"sample_weight": np.linspace(0.1, 2.0, 150).astype("float32")},
+        {"class_weight": {0: 1.0, 1: 2.0, 2: 0.5}},
+        {"validation_split": 0.2, "shuffle": False},
+        {"batch_size": 7, "epochs": 3},
+    ],
+    ids=["sample_weight", "class_weight", "validation_split", "odd_batches"],
+)
+def test_weights_splits_and_batches_match_keras(fit_kwargs):
+    X, y = _data()
+
+    def train():
+        model = _mlp()
+        return model.fit(X, y, **{"epochs": 2, "verbose": 0, **fit_kwargs}).history
+
+    _assert_same_history(*_twice(train))
+
+
+def test_dropout_draws_as_keras_does_and_repeats_under_a_seed():
+    X, y = _data()
+
+    def train():
+        model = _mlp(dropout=0.5)
+        return model.fit(X, y, epochs=2, verbose=0).history
+
+    engine, own = _twice(train)
+    _assert_same_history(engine, own)
+    keras.utils.set_random_seed(0)
+    _assert_same_history(engine, train())
+
+
+def test_batch_callbacks_see_the_same_logs_and_early_stopping_stops_alike():
+    X, y = _data()
+
+    class Batches(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.losses = []
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.losses.append(float(logs["loss"]))
+
+    def train():
+        batches = Batches()
+        stop = keras.callbacks.EarlyStopping(monitor="loss", min_delta=10.0, patience=0)
+        history = _mlp().fit(X, y, epochs=5, verbose=0, callbacks=[batches, stop])
+        return history.epoch, batches.losses
+
+    (epochs, losses), (own_epochs, own_losses) = _twice(train)
+    assert epochs == own_epochs == [0, 1]
+    np.testing.assert_allclose(losses, own_losses, rtol=RTOL, atol=ATOL)
+
+
+def test_a_resumed_backup_trains_on_to_the_same_model(tmp_path):
+    X, y = _data()
+
+    class Crash(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    def fit(model, backup, extra=()):
+        multikeras.set_seed(3)
+        return multikeras.fit(model, X, y, epochs=4, verbose=0, callbacks=[multikeras.callbacks.BackupAndRestore(backup), *extra])
+
+    keras.utils.set_random_seed(0)
+    model = _mlp()
+    with pytest.raises(KeyboardInterrupt):
+        fit(model, tmp_path / "backup", [Crash()])
+    keras.utils.set_random_seed(0)
+    resumed = fit(_mlp(), tmp_path / "backup")
+    keras.utils.set_random_seed(0)
+    with disabled():
+        uninterrupted = fit(_mlp(), tmp_path / "keras")
+    assert resumed.epoch == [2, 3]
+    for key in uninterrupted.history:
+        np.testing.assert_allclose(resumed.history[key], uninterrupted.history[key][2:], rtol=RTOL, atol=ATOL, err_msg=key)
+
+
+def test_the_wrappers_train_and_predict_as_keras_does():
+    from multikeras.sklearn import recipe_estimator
+
+    (X, y), _, (X_test, _) = registry.get("classifier_mlp").load_data("embedded")
+    X, X_test = X.reshape(len(X), -1), X_test.reshape(len(X_test), -1)
+
+    def train():
+        estimator = recipe_estimator("classifier_mlp", epochs=2, random_state=0, validation_split=0.1).fit(X, y)
+        return estimator.history_, estimator.predict_proba(X_test)
+
+    (history, proba), (own_history, own_proba) = _twice(train)
+    _assert_same_history(dict(history), dict(own_history))
+    np.testing.assert_allclose(proba, own_proba, rtol=RTOL, atol=ATOL)

@@ -1,0 +1,50 @@
+"""Each lowered layer computes what the layer's own call computes, on the same variables."""
+
+import multikeras
+import pytest
+
+if multikeras.active_backend() != "torch":
+    pytest.skip("the torch engine runs on the torch backend only; this env runs another", allow_module_level=True)
+
+import keras
+import numpy as np
+import torch
+
+from multikeras.backends.torch_engine.lowering import LOWERED, lower
+
+RNG = np.random.default_rng(0)
+FLOATS = RNG.normal(size=(5, 6)).astype("float32")
+CASES = [
+    (keras.layers.Dense(4, activation="relu"), FLOATS),
+    (keras.layers.Dense(3, activation="softmax", use_bias=False), FLOATS),
+    (keras.layers.Dense(2, activation="tanh"), FLOATS),
+    (keras.layers.Activation("sigmoid"), FLOATS),
+    (keras.layers.Flatten(), RNG.normal(size=(5, 2, 3)).astype("float32")),
+    (keras.layers.Reshape((3, 2)), FLOATS),
+    (keras.layers.Normalization(mean=1.0, variance=4.0), FLOATS),
+    (keras.layers.Embedding(10, 3), RNG.integers(0, 10, size=(5, 4))),
+    (keras.layers.LayerNormalization(), FLOATS),
+    (keras.layers.LSTM(4), RNG.normal(size=(5, 7, 3)).astype("float32")),
+    (keras.layers.LSTM(4, return_sequences=True), RNG.normal(size=(5, 7, 3)).astype("float32")),
+]
+MERGES = [(keras.layers.Concatenate(), [FLOATS, FLOATS * 2]), (keras.layers.Add(), [FLOATS, FLOATS]), (keras.layers.Multiply(), [FLOATS, FLOATS])]
+
+
+@pytest.mark.parametrize(("layer", "data"), CASES + MERGES, ids=lambda value: type(value).__name__ if isinstance(value, keras.layers.Layer) else "")
+def test_lowered_layer_equals_its_own_call(layer, data):
+    expected = keras.ops.convert_to_numpy(layer(data))  # builds the layer
+    bind, why = lower(layer)
+    assert bind is not None, why
+    inputs = [torch.as_tensor(d) for d in data] if isinstance(data, list) else torch.as_tensor(data)
+    with torch.no_grad():
+        got = bind()(inputs).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+
+
+def test_every_lowering_is_covered_and_options_it_cannot_reproduce_step_aside():
+    covered = {type(layer) for layer, _ in CASES + MERGES}
+    assert set(LOWERED) <= covered
+    dropout_lstm = keras.layers.LSTM(4, dropout=0.2)
+    dropout_lstm.build((None, 7, 3))
+    assert lower(dropout_lstm)[0] is None and "runs its own call" in lower(dropout_lstm)[1]
+    assert lower(keras.layers.Dropout(0.5))[0] is None
