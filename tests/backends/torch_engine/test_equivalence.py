@@ -168,3 +168,28 @@ def test_the_wrappers_train_and_predict_as_keras_does():
     (history, proba), (own_history, own_proba) = _twice(train)
     _assert_same_history(dict(history), dict(own_history))
     np.testing.assert_allclose(proba, own_proba, rtol=RTOL, atol=ATOL)
+
+
+def test_layers_and_options_the_engine_leaves_to_keras_still_match():
+    """BatchNormalization and Dropout run their own call; a regularizer sends the loss to Keras's
+    compute_loss; AUC updates as Keras updates it; RMSprop runs Keras's update step."""
+    X, y = _data()
+    y = (y > 0).astype("float32")
+
+    def train():
+        model = keras.Sequential(
+            [
+                keras.Input((4,)),
+                keras.layers.Dense(8, activation="relu", kernel_regularizer=keras.regularizers.L2(1e-3)),
+                keras.layers.BatchNormalization(),
+                keras.layers.Dropout(0.3),
+                keras.layers.Dense(1, activation="sigmoid"),
+            ]
+        )
+        model.compile(optimizer=keras.optimizers.RMSprop(0.01), loss="binary_crossentropy", metrics=[keras.metrics.AUC(name="auc"), "accuracy"])
+        history = model.fit(X, y, epochs=2, batch_size=16, verbose=0, validation_split=0.2)
+        return history.history, _flat(model.predict(X, verbose=0))
+
+    (history, predictions), (own_history, own_predictions) = _twice(train)
+    _assert_same_history(history, own_history)
+    np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
