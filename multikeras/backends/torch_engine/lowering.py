@@ -153,6 +153,59 @@ def _lstm(layer):
     return bind, "torch.lstm (fused kernel)"
 
 
+def _plain_recurrent(layer, activation_ok: bool) -> bool:
+    cell = layer.cell
+    return (
+        activation_ok
+        and cell.use_bias
+        and not (cell.dropout or cell.recurrent_dropout or layer.stateful or layer.go_backwards or layer.return_state or layer.unroll)
+    )
+
+
+def _gru(layer):
+    """A plain GRU (reset_after, Keras's default) through ``torch.gru``; gates reordered z,r,h -> r,z,h."""
+    cell = layer.cell
+    acts = cell.activation is keras.activations.tanh and cell.recurrent_activation is keras.activations.sigmoid
+    if not (_plain_recurrent(layer, acts) and cell.reset_after):
+        return None, "GRU with dropout, state, reset_after=False, another activation or unroll runs its own call"
+    units = cell.units
+
+    def reorder(w):  # Keras keeps gates as [z, r, h]; torch as [r, z, n]
+        return torch.cat([w[..., units : 2 * units], w[..., :units], w[..., 2 * units :]], dim=-1)
+
+    def bind():
+        kernel, recurrent, bias = cell.kernel.value, cell.recurrent_kernel.value, cell.bias.value
+
+        def gru(sequences):
+            weights = [reorder(kernel).T, reorder(recurrent).T, reorder(bias[0]), reorder(bias[1])]
+            zeros = sequences.new_zeros((1, sequences.shape[0], units))
+            outputs, _ = torch.gru(sequences, zeros, weights, True, 1, 0.0, torch.is_grad_enabled(), False, True)
+            return outputs if layer.return_sequences else outputs[:, -1]
+
+        return gru
+
+    return bind, "torch.gru (fused kernel)"
+
+
+def _simple_rnn(layer):
+    cell = layer.cell
+    if not _plain_recurrent(layer, cell.activation is keras.activations.tanh):
+        return None, "SimpleRNN with dropout, state, another activation or unroll runs its own call"
+
+    def bind():
+        kernel, recurrent, bias = cell.kernel.value, cell.recurrent_kernel.value, cell.bias.value
+        no_bias = torch.zeros_like(bias)
+
+        def rnn(sequences):
+            zeros = sequences.new_zeros((1, sequences.shape[0], cell.units))
+            outputs, _ = torch.rnn_tanh(sequences, zeros, [kernel.T, recurrent.T, bias, no_bias], True, 1, 0.0, torch.is_grad_enabled(), False, True)
+            return outputs if layer.return_sequences else outputs[:, -1]
+
+        return rnn
+
+    return bind, "torch.rnn_tanh (fused kernel)"
+
+
 LOWERED = {
     keras.layers.Dense: _dense,
     keras.layers.Activation: _activation_layer,
@@ -163,6 +216,8 @@ LOWERED = {
     keras.layers.Add: _add,
     keras.layers.Multiply: _multiply,
     keras.layers.LSTM: _lstm,
+    keras.layers.GRU: _gru,
+    keras.layers.SimpleRNN: _simple_rnn,
     keras.layers.Embedding: _embedding,
     keras.layers.LayerNormalization: _layer_normalization,
 }
