@@ -39,6 +39,7 @@ __all__ = [
     "loss_tracker",
     "compiled_metrics",
     "loss_terms",
+    "output_loss_trackers",
     "is_loss_function_wrapper",
     "same_rank",
     "symbolic_build",
@@ -256,6 +257,12 @@ def loss_terms(model):
     if compiled is None or not compiled.built or compiled._flat_losses is None:
         return None
     return [(term.path, term.loss, term.loss_weights) for term in compiled._flat_losses]
+
+
+def output_loss_trackers(model) -> list:
+    """The Mean metrics behind ``<output>_loss`` logs of a multi-output model (empty otherwise)."""
+    compiled = compiled_loss(model)
+    return list(getattr(compiled, "metrics", []) or [])
 
 
 def is_loss_function_wrapper(loss) -> bool:

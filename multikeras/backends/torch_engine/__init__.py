@@ -71,13 +71,13 @@ def explain(model) -> str:
 
     program = ForwardProgram(model)
     if program.subclassed:
-        return (
-            f"{model.name}: the torch engine runs fit, evaluate and predict; the forward pass is the "
-            f"subclass's own call() (its layers run as Keras calls them)."
-        )
-    rows = [(step.layer.name, type(step.layer).__name__, "lowered" if step.lowered else "own call", step.why) for step in program.steps]
+        lines = [f"{model.name}: the torch engine runs fit, evaluate and predict; the forward pass is the subclass's own call(),"]
+        lines.append("  with each built layer it calls running its lowering:")
+        rows = [(layer.name, type(layer).__name__, "lowered" if bind else "own call", why) for layer, (bind, why) in program.inner]
+    else:
+        lines = [f"{model.name}: the torch engine runs fit, evaluate and predict."]
+        rows = [(step.layer.name, type(step.layer).__name__, "lowered" if step.lowered else "own call", step.why) for step in program.steps]
     widths = [max(len(r[i]) for r in rows + [("layer", "class", "runs", "how")]) for i in range(3)]
-    lines = [f"{model.name}: the torch engine runs fit, evaluate and predict."]
     for row in [("layer", "class", "runs", "how")] + rows:
         lines.append("  " + "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3])
     return "\n".join(lines)

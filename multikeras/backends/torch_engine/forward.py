@@ -11,6 +11,8 @@ own ``call``, with their inner layers' ``__call__`` left as Keras wrote it.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import inspect
 from dataclasses import dataclass
 
@@ -18,7 +20,7 @@ import keras
 import torch
 
 from .. import keras_internals as internals
-from .lowering import lower
+from .lowering import LOWERED, lower
 
 __all__ = ["ForwardProgram", "Step", "graph_eligible"]
 
@@ -34,6 +36,22 @@ class Step:
     sources: object  # an int (one input), a list of ints, or the node's arguments (general case)
     targets: tuple
     takes_training: bool
+
+
+LOWERED_TYPES = frozenset(LOWERED)
+
+
+@functools.cache
+def _lowered_class(cls):
+    """``cls`` with a ``__call__`` that runs the instance's lowered function."""
+    original = cls.__call__
+
+    def __call__(self, inputs, *args, **kwargs):
+        if args or any(value is not None for key, value in kwargs.items() if key != "training"):
+            return original(self, inputs, *args, **kwargs)
+        return self._multikeras_lowered(inputs)
+
+    return type(cls.__name__, (cls,), {"__call__": __call__, "__module__": cls.__module__, "__qualname__": cls.__qualname__})
 
 
 def is_graph(model) -> bool:
@@ -105,8 +123,32 @@ class ForwardProgram:
             steps.append(Step(layer, bind, lowered, why, sources, targets, takes_training))
         return steps
 
+    @contextlib.contextmanager
+    def lowered_layer_calls(self):
+        """For a subclassed model: inside the block its built layers' ``__call__`` run their lowering.
+
+        ``call`` is the user's code, so it keeps calling ``self.dense(x)``; each lowered layer's
+        class is swapped for a subclass whose ``__call__`` is the torch function (any other
+        argument than the input, a mask say, goes to Keras's own ``__call__``). The classes are
+        restored on the way out, whatever happens.
+        """
+        swapped = []
+        try:
+            for layer, (bind, _) in getattr(self, "inner", ()):
+                if bind is not None and type(layer) in LOWERED_TYPES:
+                    layer._multikeras_lowered = bind()
+                    swapped.append((layer, type(layer)))
+                    layer.__class__ = _lowered_class(type(layer))
+            yield len(swapped)
+        finally:
+            for layer, original in swapped:
+                layer.__class__ = original
+                del layer._multikeras_lowered
+
     def bind(self) -> None:
         """Take the variables' current tensors; run at the start of every fit, evaluate and predict."""
+        if self.subclassed:
+            self.inner = [(layer, lower(layer)) for layer in internals.sublayers(self.model) if layer.built]
         self.functions = [step.bind() if step.lowered else step.layer.call for step in self.steps]
 
     structure = None  # a subclassed model's input structure, set by the loop from its data

@@ -166,7 +166,7 @@ def _engine(model) -> Engine:
 
 def fit(model, x, y=None, batch_size=None, **kwargs):
     """``model.fit`` for arrays; the caller has checked the model and data are eligible."""
-    with thread_policy(model, _batch_size(batch_size)) as policy:
+    with thread_policy(model, _batch_size(batch_size)) as policy, _engine(model).forward.lowered_layer_calls():
         return _fit(model, x, y, batch_size, policy=policy, **kwargs)
 
 
@@ -279,7 +279,7 @@ def _evaluate_arrays(engine, arrays: Arrays, batch_size: int, callbacks, steps=N
 
 def evaluate(model, x, y=None, batch_size=None, **kwargs):
     """``model.evaluate`` for arrays."""
-    with thread_policy(model, _batch_size(batch_size)):
+    with thread_policy(model, _batch_size(batch_size), reads=1), _engine(model).forward.lowered_layer_calls():
         return _evaluate(model, x, y, batch_size, **kwargs)
 
 
@@ -302,7 +302,7 @@ def _evaluate(model, x, y=None, batch_size=None, verbose="auto", sample_weight=N
 
 def predict(model, x, batch_size=None, **kwargs):
     """``model.predict`` for arrays: NumPy outputs in Keras's structure."""
-    with thread_policy(model, _batch_size(batch_size)):
+    with thread_policy(model, _batch_size(batch_size), reads=1), _engine(model).forward.lowered_layer_calls():
         return _predict(model, x, batch_size, **kwargs)
 
 

@@ -10,13 +10,15 @@ something reads the logs. Anything else (several outputs, regularization losses,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import keras
 import torch
 
 from .. import keras_internals as internals
 from .functions import same_rank, torch_function
 
-__all__ = ["Objective", "MeanAccumulator"]
+__all__ = ["Objective", "MeanAccumulator", "Term"]
 
 REDUCTIONS = ("sum_over_batch_size", "mean", "sum")
 
@@ -28,9 +30,9 @@ class MeanAccumulator:
     writes the sums into the metric's own variables, so ``result()`` is Keras's.
     """
 
-    def __init__(self, metric, weighted: bool):
+    def __init__(self, metric, weighted: bool, values=None):
         self.metric, self.weighted = metric, weighted
-        self.values = self._torch_values(metric) or internals.mean_metric_values(metric)
+        self.values = values or self._torch_values(metric) or internals.mean_metric_values(metric)
         self.dtype = getattr(torch, metric.dtype)
         self.total = torch.zeros((), dtype=getattr(torch, metric.dtype))
         self.count = torch.zeros((), dtype=getattr(torch, metric.dtype))
@@ -69,6 +71,11 @@ class MeanAccumulator:
         self.total += values.sum()
         self.count += weights.sum() if weights is not None else (values.shape[0] if values.dim() else 1)
 
+    def add(self, value, weight) -> None:
+        """``Mean.update_state(value, sample_weight=weight)`` for a scalar ``value``."""
+        self.total += value * weight
+        self.count += weight
+
     def sync(self) -> None:
         self.metric.total.assign(self.total)
         self.metric.count.assign(self.count)
@@ -76,6 +83,32 @@ class MeanAccumulator:
     def reset(self) -> None:
         self.total.zero_()
         self.count.zero_()
+
+
+@dataclass
+class Term:
+    """One output's loss: Keras's loss object, its weight, its per-sample function and its tracker."""
+
+    key: object  # the output's name in y / y_pred dicts; None for a single output
+    loss: object
+    weight: object
+    per_sample: object
+    tracker: MeanAccumulator | None  # the "<output>_loss" metric of a multi-output model
+
+    def value(self, y_true, y_pred, sample_weight):
+        """Keras's ``Loss.__call__``: per-sample values, weighted and reduced, as float32."""
+        dtype = getattr(torch, self.loss.dtype)
+        values = self.per_sample(y_true.to(dtype), y_pred.to(dtype))
+        if sample_weight is not None:
+            values, weights = same_rank(values, sample_weight.to(values.dtype))
+            values = values * weights
+        if values.dim() == 0 or values.shape == (0,):
+            total = values
+        elif self.loss.reduction == "sum":
+            total = values.sum()
+        else:
+            total = values.sum() / values.numel() if values.numel() else values.sum() * 0
+        return total.to(torch.float32)
 
 
 class Objective:
@@ -86,25 +119,35 @@ class Objective:
         self.tracker = internals.loss_tracker(model)
         self.metrics = internals.compiled_metrics(model)
         self.accumulators, self.others = self._metric_plan()
-        self.term, self.why_not = self._single_term(model)
+        self.terms, self.why_not = self._terms(model)
         self.loss_sum = torch.zeros((), dtype=torch.float32)
         self.seen = torch.zeros((), dtype=torch.float32)
+        self.keras_loss_used = False  # this epoch, a step fell back to Keras's compute_loss
 
     @staticmethod
-    def _single_term(model):
+    def _terms(model):
         if type(model).compute_loss is not keras.Model.compute_loss:
             return None, "the model overrides compute_loss"
         if model.losses:
             return None, "the model adds regularization or activity losses"
         terms = internals.loss_terms(model)
-        if terms is None or len(terms) != 1:
-            return None, "several outputs: Keras's compiled loss weighs and tracks each"
-        path, loss, weight = terms[0]
-        if path not in ((), None) or not internals.is_loss_function_wrapper(loss) or loss.reduction not in REDUCTIONS:
-            return None, f"the loss {type(loss).__name__} is not one of Keras's function losses"
-        fn = torch_function(*internals.function_of(loss))
-        values = (lambda y_true, y_pred: fn(*same_rank(y_true, y_pred))) if fn is not None else loss.call
-        return (loss, weight, values), None
+        if not terms:
+            return None, "no compiled loss"
+        trackers = internals.output_loss_trackers(model)
+        if len(terms) > 1 and len(trackers) != len(terms):
+            return None, "several outputs whose losses Keras tracks differently"
+        built = []
+        for index, (path, loss, weight) in enumerate(terms):
+            single = path in ((), None)
+            if not (single or (isinstance(path, tuple) and len(path) == 1)) or (single and len(terms) > 1):
+                return None, "nested outputs"
+            if not internals.is_loss_function_wrapper(loss) or loss.reduction not in REDUCTIONS:
+                return None, f"the loss {type(loss).__name__} is not one of Keras's function losses"
+            fn = torch_function(*internals.function_of(loss))
+            per_sample = (lambda y_true, y_pred, fn=fn: fn(*same_rank(y_true, y_pred))) if fn is not None else loss.call
+            tracker = MeanAccumulator(trackers[index], weighted=True, values=lambda v, _: v) if len(terms) > 1 else None
+            built.append(Term(None if single else path[0], loss, weight, per_sample, tracker))
+        return built, None
 
     def _metric_plan(self):
         """``([(output index, accumulator)], [(output index, metric, weighted)])``: summed here, or Keras's update."""
@@ -118,22 +161,20 @@ class Objective:
 
     def loss(self, x, y, y_pred, sample_weight, training=True):
         """The step's total loss (a scalar tensor), as Keras's ``compute_loss`` gives it."""
-        if self.term is None:
+        terms = self.terms
+        if terms is None or (terms[0].key is not None and not (isinstance(y, dict) and isinstance(y_pred, dict))):
+            self.keras_loss_used = True
             return internals.compute_loss(self.model, x, y, y_pred, sample_weight, training)
-        loss_fn, weight, per_sample = self.term
-        dtype = getattr(torch, loss_fn.dtype)
-        values = per_sample(y.to(dtype), y_pred.to(dtype))
-        if sample_weight is not None:
-            values, weights = same_rank(values, sample_weight.to(values.dtype))
-            values = values * weights
-        if values.dim() == 0 or values.shape == (0,):
-            total = values
-        elif loss_fn.reduction == "sum":
-            total = values.sum()
-        else:
-            total = values.sum() / values.numel() if values.numel() else values.sum() * 0
-        total = total.to(torch.float32)
-        return total * weight if weight is not None else total
+        if terms[0].key is None:
+            term = terms[0]
+            value = term.value(y, y_pred, sample_weight)
+            return value * term.weight if term.weight is not None else value
+        total = 0
+        for term in terms:
+            value = term.value(y[term.key], y_pred[term.key], sample_weight)
+            term.tracker.add(value.detach(), y_pred[term.key].shape[0])  # Keras tracks each output's unweighted loss
+            total = total + (value * term.weight if term.weight is not None else value)
+        return total
 
     def track(self, loss, batch_size: int) -> None:
         """Keras's loss tracker update (total += loss * batch size), kept on the device."""
@@ -151,18 +192,25 @@ class Objective:
         for index, metric, weighted in self.others:
             metric.update_state(y_true[index], y_pred[index], *([weights[index]] if weighted else []))
 
+    def _trackers(self) -> list:
+        return [term.tracker for term in self.terms or () if term.tracker is not None]
+
     def sync(self) -> None:
         """Write the running sums into Keras's tracker and metrics, so ``model.metrics`` read true values."""
         self.tracker.total.assign(self.loss_sum)
         self.tracker.count.assign(self.seen)
         for _, accumulator in self.accumulators:
             accumulator.sync()
+        if not self.keras_loss_used:  # else Keras's own compute_loss updated them
+            for tracker in self._trackers():
+                tracker.sync()
 
     def reset(self) -> None:
         self.model.reset_metrics()
         self.loss_sum.zero_()
         self.seen.zero_()
-        for _, accumulator in self.accumulators:
+        self.keras_loss_used = False
+        for accumulator in [a for _, a in self.accumulators] + self._trackers():
             accumulator.reset()
 
     def results(self) -> dict:

@@ -51,15 +51,16 @@ def _busy_elsewhere(cores: int, reads: int = 3) -> int:
                 counts.append(int(handle.read().split()[3].split("/")[0]))
         except (OSError, ValueError, IndexError):  # no /proc: assume the machine is ours
             return 0
-        time.sleep(0.0005)
+        if len(counts) < reads:
+            time.sleep(0.0005)
     return min(cores - 1, max(0, sorted(counts)[len(counts) // 2] - 1))
 
 
-def choose_threads(flops: float, environ=None, cores=None, busy=None) -> int:
+def choose_threads(flops: float, environ=None, cores=None, busy=None, reads: int = 3) -> int:
     """The thread count for a step of ``flops`` multiply-adds (see the module docstring)."""
     environ = os.environ if environ is None else environ
     cores = _cores() if cores is None else cores
-    busy = _busy_elsewhere(cores) if busy is None else busy
+    busy = _busy_elsewhere(cores, reads) if busy is None else busy
     by_work = max(1, int(flops // FLOPS_PER_THREAD))
     budget = thread_budget(environ) or cores
     return max(1, min(by_work, cores - busy, budget))
@@ -74,9 +75,10 @@ def step_flops(model, batch_size: int) -> float:
 class ThreadPolicy:
     """Sets torch's thread count for one call; :meth:`refresh` re-reads the free cores."""
 
-    def __init__(self, model, batch_size: int):
+    def __init__(self, model, batch_size: int, reads: int = 3):
         import torch
 
+        self.reads = reads
         self.torch = torch
         self.setting = os.environ.get(ENV_SWITCH, "").strip()
         self.flops = step_flops(model, batch_size)
@@ -91,7 +93,7 @@ class ThreadPolicy:
         elif self.setting:
             raise ValueError(f"{ENV_SWITCH} must be a whole number of threads, or 0/off to leave torch's, got {self.setting!r}.")
         else:
-            chosen = choose_threads(self.flops)
+            chosen = choose_threads(self.flops, reads=self.reads)
         if chosen != self.threads:
             self.torch.set_num_threads(chosen)
             self.threads = chosen
@@ -103,9 +105,11 @@ class ThreadPolicy:
 
 
 @contextlib.contextmanager
-def thread_policy(model, batch_size: int):
-    """Inside the block torch runs with the chosen thread count; its own setting is back after."""
-    policy = ThreadPolicy(model, batch_size)
+def thread_policy(model, batch_size: int, reads: int = 3):
+    """Inside the block torch runs with the chosen thread count; its own setting is back after.
+
+    ``reads``: how many looks at the runnable count (one for evaluate and predict, which are short)."""
+    policy = ThreadPolicy(model, batch_size, reads)
     policy.refresh()
     try:
         yield policy
