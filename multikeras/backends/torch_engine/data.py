@@ -10,6 +10,7 @@ reseeding works unchanged.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import keras
@@ -30,7 +31,9 @@ def arrays_only(*data) -> bool:
 def _tensor(array: np.ndarray) -> torch.Tensor:
     if array.dtype.kind == "f" and array.dtype != np.dtype(keras.config.floatx()):
         array = array.astype(keras.config.floatx())
-    return torch.from_numpy(np.ascontiguousarray(array))
+    with warnings.catch_warnings():  # a read-only array is fine: batches are gathered copies, never written
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(np.ascontiguousarray(array))
 
 
 @dataclass
@@ -42,6 +45,11 @@ class Arrays:
     sample_weight: object
     n: int
     structured: object  # the inputs as the model takes them (a dict for named inputs)
+
+    def slice(self, start: int, stop: int):
+        """Samples ``start:stop`` in order, as views (evaluate and predict never shuffle)."""
+        take = lambda t: None if t is None else t[start:stop]  # noqa: E731
+        return [take(t) for t in self.inputs], keras.tree.map_structure(take, self.y), take(self.sample_weight)
 
     def first(self, count: int):
         """The first ``count`` samples as ``(x, y, sample_weight)`` in the model's structure."""

@@ -47,7 +47,8 @@ def _lowered_class(cls):
     original = cls.__call__
 
     def __call__(self, inputs, *args, **kwargs):
-        if args or any(value is not None for key, value in kwargs.items() if key != "training"):
+        real = isinstance(inputs, torch.Tensor) and not inputs.is_meta  # not Keras's symbolic tracing
+        if not real or args or any(value is not None for key, value in kwargs.items() if key != "training"):
             return original(self, inputs, *args, **kwargs)
         return self._multikeras_lowered(inputs)
 

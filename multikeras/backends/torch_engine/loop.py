@@ -154,7 +154,6 @@ class Engine:
 
 
 def _engine(model) -> Engine:
-    internals.mark_called(model)
     engine = getattr(model, "_multikeras_engine", None)
     if engine is None or engine.model is not model:
         engine = Engine(model)
@@ -167,7 +166,9 @@ def _engine(model) -> Engine:
 def fit(model, x, y=None, batch_size=None, **kwargs):
     """``model.fit`` for arrays; the caller has checked the model and data are eligible."""
     with thread_policy(model, _batch_size(batch_size)) as policy, _engine(model).forward.lowered_layer_calls():
-        return _fit(model, x, y, batch_size, policy=policy, **kwargs)
+        history = _fit(model, x, y, batch_size, policy=policy, **kwargs)
+    internals.mark_called(model)  # as Keras's __call__ would have (its exporters check it)
+    return history
 
 
 def _fit(
@@ -260,11 +261,11 @@ def _evaluate_arrays(engine, arrays: Arrays, batch_size: int, callbacks, steps=N
     callbacks.on_test_begin()
     objective.reset()
     model.stop_evaluating = False
-    order = epoch_order(arrays.n, shuffle=False)
+    epoch_order(arrays.n, shuffle=False)  # the DataLoader's draw, for the generator's state
     for step in range(n_batches):
         if batch_callbacks.active:
             batch_callbacks.on_begin(step)
-        engine.test_step(*arrays.batch(order[step * batch_size : (step + 1) * batch_size]))
+        engine.test_step(*arrays.slice(step * batch_size, (step + 1) * batch_size))
         if batch_callbacks.active:
             batch_callbacks.on_end(step, LazyLogs(objective), last=step == n_batches - 1)
         if model.stop_evaluating:
@@ -280,7 +281,9 @@ def _evaluate_arrays(engine, arrays: Arrays, batch_size: int, callbacks, steps=N
 def evaluate(model, x, y=None, batch_size=None, **kwargs):
     """``model.evaluate`` for arrays."""
     with thread_policy(model, _batch_size(batch_size), reads=1), _engine(model).forward.lowered_layer_calls():
-        return _evaluate(model, x, y, batch_size, **kwargs)
+        logs = _evaluate(model, x, y, batch_size, **kwargs)
+    internals.mark_called(model)
+    return logs
 
 
 def _evaluate(model, x, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None, return_dict=False):
@@ -303,7 +306,9 @@ def _evaluate(model, x, y=None, batch_size=None, verbose="auto", sample_weight=N
 def predict(model, x, batch_size=None, **kwargs):
     """``model.predict`` for arrays: NumPy outputs in Keras's structure."""
     with thread_policy(model, _batch_size(batch_size), reads=1), _engine(model).forward.lowered_layer_calls():
-        return _predict(model, x, batch_size, **kwargs)
+        outputs = _predict(model, x, batch_size, **kwargs)
+    internals.mark_called(model)
+    return outputs
 
 
 def _predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -318,13 +323,13 @@ def _predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=No
     model.eval()
     model.stop_predicting = False
     callbacks.on_predict_begin()
-    order = epoch_order(arrays.n, shuffle=False)
+    epoch_order(arrays.n, shuffle=False)  # the DataLoader's draw, for the generator's state
     outputs = []
     with torch.no_grad():
         for step in range(n_batches):
             if batch_callbacks.active:
                 batch_callbacks.on_begin(step)
-            x_batch, _, _ = arrays.batch(order[step * batch_size : (step + 1) * batch_size])
+            x_batch, _, _ = arrays.slice(step * batch_size, (step + 1) * batch_size)
             batch_outputs = engine.forward(x_batch, False)
             outputs.append(batch_outputs)
             if batch_callbacks.active:

@@ -193,3 +193,16 @@ def test_layers_and_options_the_engine_leaves_to_keras_still_match():
     (history, predictions), (own_history, own_predictions) = _twice(train)
     _assert_same_history(history, own_history)
     np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
+
+
+def test_an_unbuilt_subclassed_recipe_builds_without_warnings():
+    import warnings
+
+    recipe = registry.get("wide_deep_subclassed")
+    (X, y), _, _ = recipe.load_data("embedded")
+    model = recipe.build_model(**recipe.data_hparams(X))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y, epochs=1, verbose=0)
+        model.fit(X, y, epochs=1, verbose=0)  # built: its layers now run lowered inside its call
+    assert not [w for w in caught if "unbuilt state" in str(w.message)]
