@@ -10,9 +10,10 @@ of a fit, evaluate or predict the engine sets
 
 - the work: one thread per ``FLOPS_PER_THREAD`` multiply-adds per step (forward and
   backward), at least one;
-- free cores: the cores this process may run on, less the processes running elsewhere right
-  now (the kernel's count of runnable tasks, ``/proc/loadavg``, read a few times: the
-  1-minute load average would see a competitor a minute late), checked again every epoch;
+- free cores: the cores this process may run on, less the tasks of other processes running
+  right now (the kernel's count of runnable tasks, ``/proc/loadavg``, less this process's own
+  threads, read a few times: the 1-minute load average would see a competitor a minute late),
+  checked again every epoch that lasted over a second;
 - the budget: ``MULTIKERAS_THREADS`` or ``OMP_NUM_THREADS`` when set (joblib and Dask
   workers set it).
 
@@ -42,18 +43,31 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def _running_here() -> int:
+    """This process's threads that are running or runnable (torch's pool may still spin after a step)."""
+    running = 0
+    for task in os.scandir("/proc/self/task"):
+        try:
+            with open(os.path.join(task.path, "stat")) as handle:
+                running += handle.read().rsplit(")", 1)[1].split()[0] == "R"
+        except (OSError, IndexError):
+            continue
+    return running
+
+
 def _busy_elsewhere(cores: int, reads: int = 3) -> int:
-    """Runnable tasks other than this thread, the median of a few reads half a millisecond apart."""
+    """Runnable tasks of other processes, the median of a few reads half a millisecond apart."""
     counts = []
     for _ in range(reads):
         try:
             with open("/proc/loadavg") as handle:
-                counts.append(int(handle.read().split()[3].split("/")[0]))
+                everywhere = int(handle.read().split()[3].split("/")[0])
+            counts.append(everywhere - _running_here())
         except (OSError, ValueError, IndexError):  # no /proc: assume the machine is ours
             return 0
         if len(counts) < reads:
             time.sleep(0.0005)
-    return min(cores - 1, max(0, sorted(counts)[len(counts) // 2] - 1))
+    return min(cores - 1, max(0, sorted(counts)[len(counts) // 2]))
 
 
 def choose_threads(flops: float, environ=None, cores=None, busy=None, reads: int = 3) -> int:
