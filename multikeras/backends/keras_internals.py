@@ -41,7 +41,6 @@ __all__ = [
     "loss_terms",
     "output_loss_trackers",
     "is_loss_function_wrapper",
-    "same_rank",
     "symbolic_build",
     "class_weight_to_sample_weights",
     "train_validation_split",
@@ -54,7 +53,6 @@ __all__ = [
     "flat_metrics",
     "flatten_outputs",
     "mean_metric_values",
-    "samplewise",
     "function_of",
     "optimizer_slots",
     "torch_optimizer_class",
@@ -87,16 +85,15 @@ PRIVATE_NAMES = (
     ("keras.callbacks.BackupAndRestore", "_save_model"),
     ("keras.callbacks.BackupAndRestore", "_load_model"),
     ("keras.src.losses.losses", "LossFunctionWrapper"),
-    ("keras.src.losses.loss", "squeeze_or_expand_to_same_rank"),
     ("keras.Model", "_symbolic_build"),
     ("keras.Model", "_should_eval"),
     ("keras.Model", "_flatten_metrics_in_order"),
     ("keras.src.utils.python_utils", "pythonify_logs"),
     ("keras.src.metrics.reduction_metrics", "MeanMetricWrapper"),
-    ("keras.src.metrics.reduction_metrics", "reduce_to_samplewise_values"),
     ("keras.src.trainers.compile_utils.CompileMetrics", "_flatten_y"),
     ("keras.src.trainers.data_adapters.data_adapter_utils", "class_weight_to_sample_weights"),
     ("keras.src.trainers.data_adapters.array_slicing", "train_validation_split"),
+    ("keras.src.losses.loss", "squeeze_or_expand_to_same_rank"),
 )
 # Attributes that exist only on instances: checked by :func:`missing_on` on live objects.
 INSTANCE_ATTRIBUTES = {
@@ -272,11 +269,6 @@ def is_loss_function_wrapper(loss) -> bool:
     return type(loss).call is LossFunctionWrapper.call
 
 
-def same_rank(values, weights):
-    """Keras's rule for lining up per-sample losses and sample weights."""
-    from keras.src.losses.loss import squeeze_or_expand_to_same_rank
-
-    return squeeze_or_expand_to_same_rank(values, weights)
 
 
 def symbolic_build(model, data_batch) -> None:
@@ -388,12 +380,6 @@ def _squared_error(metric, y_true, y_pred):
     return ops.square(y_pred - y_true)
 
 
-def samplewise(values, sample_weight, dtype):
-    """What ``Mean.update_state`` sums: per-sample values and weights, as Keras reduces them."""
-    from keras import ops
-    from keras.src.metrics.reduction_metrics import reduce_to_samplewise_values
-
-    return reduce_to_samplewise_values(values, sample_weight, reduce_fn=ops.mean, dtype=dtype)
 
 
 def optimizer_slots(optimizer, variables, name: str) -> list:

@@ -127,9 +127,6 @@ class Engine:
             self.state = self._state(model)
         self.updater = Updater(model.optimizer, model.trainable_weights)
 
-    def _inputs(self, x):
-        return x
-
     # ---- one step --------------------------------------------------------------------
     def train_step(self, x, y, sample_weight) -> None:
         model, objective = self.model, self.objective

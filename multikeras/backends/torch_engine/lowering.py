@@ -126,16 +126,20 @@ def _layer_normalization(layer):
     return bind, "torch layer_norm kernel"
 
 
-def _lstm(layer):
-    """A plain LSTM through torch's fused kernel (Keras uses it only on CUDA)."""
+def _plain_recurrent(layer, activation_ok: bool) -> bool:
     cell = layer.cell
-    plain = (
-        cell.activation is keras.activations.tanh
-        and cell.recurrent_activation is keras.activations.sigmoid
+    return (
+        activation_ok
         and cell.use_bias
         and not (cell.dropout or cell.recurrent_dropout or layer.stateful or layer.go_backwards or layer.return_state or layer.unroll)
     )
-    if not plain:
+
+
+def _lstm(layer):
+    """A plain LSTM through torch's fused kernel (Keras uses it only on CUDA)."""
+    cell = layer.cell
+    acts = cell.activation is keras.activations.tanh and cell.recurrent_activation is keras.activations.sigmoid
+    if not _plain_recurrent(layer, acts):
         return None, "LSTM with dropout, state, another activation or unroll runs its own call"
 
     def bind():
@@ -151,15 +155,6 @@ def _lstm(layer):
         return lstm
 
     return bind, "torch.lstm (fused kernel)"
-
-
-def _plain_recurrent(layer, activation_ok: bool) -> bool:
-    cell = layer.cell
-    return (
-        activation_ok
-        and cell.use_bias
-        and not (cell.dropout or cell.recurrent_dropout or layer.stateful or layer.go_backwards or layer.return_state or layer.unroll)
-    )
 
 
 def _gru(layer):
