@@ -10,6 +10,7 @@ speed-up quietly stepping aside. Nothing here imports Keras at import time.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import re
@@ -60,6 +61,8 @@ __all__ = [
     "torch_trainer",
     "model_checkpoint_base",
     "backup_and_restore_base",
+    "outer_call",
+    "resolve_training",
 ]
 
 # Keras's lazy TensorFlow handle, asked "is TensorFlow available?" while serializing (tensorflow_guard).
@@ -94,6 +97,10 @@ PRIVATE_NAMES = (
     ("keras.src.trainers.data_adapters.data_adapter_utils", "class_weight_to_sample_weights"),
     ("keras.src.trainers.data_adapters.array_slicing", "train_validation_split"),
     ("keras.src.losses.loss", "squeeze_or_expand_to_same_rank"),
+    ("keras.src.layers.layer", "CallContext"),
+    ("keras.src.backend.common.global_state", "get_global_attribute"),
+    ("keras.src.backend.common.global_state", "set_global_attribute"),
+    ("keras.Model", "_clear_losses"),
 )
 # Attributes that exist only on instances: checked by :func:`missing_on` on live objects.
 INSTANCE_ATTRIBUTES = {
@@ -149,6 +156,44 @@ def missing_on(**objects) -> list:
     ``missing_on(**{"compiled model": model, ...})``; descriptions not given are not checked.
     """
     return [f"{what}.{name}" for what, obj in objects.items() for name in INSTANCE_ATTRIBUTES[what] if not hasattr(obj, name)]
+
+
+# ---- the call context ------------------------------------------------------------------
+CALL_CONTEXT = "current_call_ctx"  # the global attribute Keras keeps the active CallContext under
+
+
+@contextlib.contextmanager
+def outer_call(model, training):
+    """What ``model(x, training=...)`` sets up around its ``call``: a call context carrying
+    ``training`` for the layers that do not get it explicitly, and the model's losses cleared."""
+    from keras.src.backend.common import global_state
+    from keras.src.layers.layer import CallContext
+
+    if global_state.get_global_attribute(CALL_CONTEXT) is not None:  # inside another call: inherit it
+        yield
+        return
+    context = CallContext(entry_layer=model)
+    context.set_value("training", training)
+    global_state.set_global_attribute(CALL_CONTEXT, context)
+    model._clear_losses()
+    try:
+        yield
+    finally:
+        global_state.set_global_attribute(CALL_CONTEXT, None)
+
+
+def resolve_training(explicit):
+    """The ``training`` Keras's ``Layer.__call__`` resolves: the explicit value (stashed for the
+    layers after it, as Keras does), else the outer call's, else None."""
+    from keras.src.backend.common import global_state
+
+    context = global_state.get_global_attribute(CALL_CONTEXT)
+    if context is None:
+        return explicit
+    if explicit is None:
+        return context.get_value("training")
+    context.set_value("training", explicit)
+    return explicit
 
 
 # ---- seeding ---------------------------------------------------------------------------

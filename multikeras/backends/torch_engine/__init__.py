@@ -80,4 +80,8 @@ def explain(model) -> str:
     widths = [max(len(r[i]) for r in rows + [("layer", "class", "runs", "how")]) for i in range(3)]
     for row in [("layer", "class", "runs", "how")] + rows:
         lines.append("  " + "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3])
+    if getattr(model, "compiled", False):
+        from .objective import Objective
+
+        lines.extend(Objective(model).describe())
     return "\n".join(lines)

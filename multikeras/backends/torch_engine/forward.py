@@ -50,6 +50,9 @@ def _lowered_class(cls):
         real = isinstance(inputs, torch.Tensor) and not inputs.is_meta  # not Keras's symbolic tracing
         if not real or args or any(value is not None for key, value in kwargs.items() if key != "training"):
             return original(self, inputs, *args, **kwargs)
+        training = internals.resolve_training(kwargs.get("training"))
+        if self._multikeras_takes_training:
+            return self._multikeras_lowered(inputs, training=bool(training))
         return self._multikeras_lowered(inputs)
 
     return type(cls.__name__, (cls,), {"__call__": __call__, "__module__": cls.__module__, "__qualname__": cls.__qualname__})
@@ -104,7 +107,7 @@ class ForwardProgram:
             layer = node.operation
             bind, why = lower(layer)
             lowered = bind is not None
-            fn = bind() if lowered else layer.call
+            fn = bind() if lowered else self._own_call(layer)
             takes_training = "training" in inspect.signature(fn).parameters
             args = node.arguments.args
             # None is the call's default; training is the program's own argument.
@@ -138,25 +141,37 @@ class ForwardProgram:
             for layer, (bind, _) in getattr(self, "inner", ()):
                 if bind is not None and type(layer) in LOWERED_TYPES:
                     layer._multikeras_lowered = bind()
+                    layer._multikeras_takes_training = "training" in inspect.signature(layer._multikeras_lowered).parameters
                     swapped.append((layer, type(layer)))
                     layer.__class__ = _lowered_class(type(layer))
             yield len(swapped)
         finally:
             for layer, original in swapped:
                 layer.__class__ = original
-                del layer._multikeras_lowered
+                del layer._multikeras_lowered, layer._multikeras_takes_training
 
     def bind(self) -> None:
         """Take the variables' current tensors; run at the start of every fit, evaluate and predict."""
         if self.subclassed:
             self.inner = [(layer, lower(layer)) for layer in internals.sublayers(self.model) if layer.built]
-        self.functions = [step.bind() if step.lowered else step.layer.call for step in self.steps]
+        self.functions = [step.bind() if step.lowered else self._own_call(step.layer) for step in self.steps]
+
+    @staticmethod
+    def _own_call(layer):
+        """``layer.call``, or Keras's whole ``__call__`` for a layer whose activity loss it adds."""
+        return layer if getattr(layer, "activity_regularizer", None) is not None else layer.call
 
     structure = None  # a subclassed model's input structure, set by the loop from its data
 
     def __call__(self, inputs, training: bool):
-        if self.subclassed:
-            return self._call_subclass(inputs, training, self.structure)
+        """The model's outputs; layers that read ``training`` from Keras's call context find it there."""
+        # Keras's __call__ passes training on only when the model's call takes it.
+        with internals.outer_call(self.model, training if not self.subclassed or self.call_takes_training else None):
+            if self.subclassed:
+                return self._call_subclass(inputs, training, self.structure)
+            return self._run_graph(inputs, training)
+
+    def _run_graph(self, inputs, training: bool):
         values = [None] * len(self.slots)
         for i, tensor in enumerate(inputs):
             values[i] = tensor.to(self.dtype) if torch.is_floating_point(tensor) else tensor

@@ -50,6 +50,81 @@ def _sparse_crossentropy(from_logits):
     return loss
 
 
+def _categorical_crossentropy(from_logits, label_smoothing, keras_fn):
+    epsilon = keras.config.epsilon()
+
+    def loss(y_true, y_pred):
+        y_true = y_true.to(y_pred.dtype)
+        if y_pred.shape[-1] == 1 or y_true.shape != y_pred.shape or y_pred.dim() < 1:
+            return keras_fn(y_true, y_pred)  # Keras's own warning or error
+        if label_smoothing:
+            y_true = y_true * (1.0 - label_smoothing) + label_smoothing / torch.tensor(y_true.shape[-1], dtype=y_pred.dtype)
+        if from_logits:
+            log_prob = torch.nn.functional.log_softmax(y_pred, dim=-1)
+        else:
+            output = y_pred / torch.sum(y_pred, dim=-1, keepdim=True)
+            log_prob = torch.log(torch.clip(output, epsilon, 1.0 - epsilon))
+        return -torch.sum(y_true * log_prob, dim=-1)
+
+    return loss
+
+
+def _binary_crossentropy(from_logits, label_smoothing, keras_fn):
+    epsilon = keras.config.epsilon()
+
+    def loss(y_true, y_pred):
+        y_true = y_true.to(y_pred.dtype)
+        if y_true.shape != y_pred.shape:
+            return keras_fn(y_true, y_pred)  # Keras's own error
+        if label_smoothing:
+            y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+        if from_logits:
+            values = torch.nn.functional.binary_cross_entropy_with_logits(y_pred, y_true, reduction="none")
+        else:
+            values = torch.nn.functional.binary_cross_entropy(torch.clip(y_pred, epsilon, 1.0 - epsilon), y_true, reduction="none")
+        return torch.mean(values, dim=-1)
+
+    return loss
+
+
+def _huber(delta):
+    def loss(y_true, y_pred):
+        y_true, y_pred = same_rank(y_true.to(y_pred.dtype), y_pred)
+        limit = torch.tensor(delta, dtype=y_pred.dtype)
+        error = y_pred - y_true
+        absolute = torch.abs(error)
+        half = torch.tensor(0.5, dtype=y_pred.dtype)
+        return torch.mean(torch.where(absolute <= limit, half * torch.square(error), limit * absolute - half * torch.square(limit)), dim=-1)
+
+    return loss
+
+
+def _log_cosh(y_true, y_pred):
+    y_true, y_pred = same_rank(y_true.to(y_pred.dtype), y_pred)
+    error = y_pred - y_true
+    log2 = torch.log(torch.tensor(2.0, dtype=y_pred.dtype))
+    return torch.mean(error + torch.nn.functional.softplus(error * -2.0) - log2, dim=-1)
+
+
+def _binary_accuracy(threshold):
+    def metric(y_true, y_pred):
+        y_true, y_pred = same_rank(y_true, y_pred)
+        predicted = (y_pred > torch.tensor(threshold, dtype=getattr(torch, keras.config.floatx()))).to(y_true.dtype)
+        return (y_true == predicted).to(getattr(torch, keras.config.floatx()))
+
+    return metric
+
+
+def _categorical_accuracy(y_true, y_pred):
+    y_true = y_true.argmax(-1).to(y_pred.dtype)
+    shape = y_true.shape
+    squeezed = y_true.dim() == y_pred.dim()
+    if squeezed:
+        y_true = y_true.squeeze(-1)
+    matches = (y_true == y_pred.argmax(-1).to(y_true.dtype)).to(getattr(torch, keras.config.floatx()))
+    return matches.reshape(shape) if squeezed else matches
+
+
 def _sparse_accuracy(y_true, y_pred):
     y_true = y_true.to(y_pred.dtype)
     shape = y_true.shape
@@ -73,4 +148,18 @@ def torch_function(fn, kwargs: dict):
         return _sparse_crossentropy(bool(kwargs.get("from_logits", False)))
     if fn is metrics.sparse_categorical_accuracy and not kwargs:
         return _sparse_accuracy
+    smoothing = kwargs.get("label_smoothing", 0.0)
+    plain_axis = kwargs.get("axis", -1) == -1 and set(kwargs) <= {"from_logits", "label_smoothing", "axis"}
+    if fn is losses.categorical_crossentropy and plain_axis:
+        return _categorical_crossentropy(bool(kwargs.get("from_logits", False)), smoothing, fn)
+    if fn is losses.binary_crossentropy and plain_axis:
+        return _binary_crossentropy(bool(kwargs.get("from_logits", False)), smoothing, fn)
+    if fn is losses.huber and set(kwargs) <= {"delta"}:
+        return _huber(float(kwargs.get("delta", 1.0)))
+    if fn is losses.log_cosh and not kwargs:
+        return _log_cosh
+    if fn is metrics.binary_accuracy and set(kwargs) <= {"threshold"}:
+        return _binary_accuracy(float(kwargs.get("threshold", 0.5)))
+    if fn is metrics.categorical_accuracy and not kwargs:
+        return _categorical_accuracy
     return None

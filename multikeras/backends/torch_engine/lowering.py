@@ -126,6 +126,74 @@ def _layer_normalization(layer):
     return bind, "torch layer_norm kernel"
 
 
+def _dropout(layer):
+    """Keras's torch dropout: with a layer seed, a Bernoulli mask drawn from a generator seeded
+    by the layer's SeedGenerator (advanced as Keras advances it); without, torch's own dropout."""
+    if layer.noise_shape is not None:
+        return None, "Dropout with noise_shape runs its own call"
+    rate = float(layer.rate)
+    keep = 1.0 - rate
+
+    def bind():
+        if rate == 0.0:
+            return lambda x, training=False: x
+        if layer.seed is None:
+            return lambda x, training=False: (torch.nn.functional.dropout(x, p=rate, training=True) if rate < 1.0 else torch.zeros_like(x)) if training else x
+        state = layer.seed_generator.state.value
+        generators = {}
+
+        def dropout(x, training=False):
+            if not training:
+                return x
+            if rate == 1.0:
+                return torch.zeros_like(x)
+            first, second = state.tolist()
+            with torch.no_grad():
+                state[1] += 1  # SeedGenerator.next(): state + [0, 1]
+            generator = generators.get(x.device) or generators.setdefault(x.device, torch.Generator(device=x.device))
+            generator.manual_seed((first + second) & 0xFFFFFFFF)
+            mask = torch.bernoulli(torch.full(x.shape, keep, device=x.device), generator=generator).bool()
+            return torch.where(mask, x / keep, torch.zeros_like(x))
+
+        return dropout
+
+    return bind, "Bernoulli mask from the layer's seed" if layer.seed is not None else "torch dropout (unseeded, as Keras's)"
+
+
+def _batch_normalization(layer):
+    if layer.renorm or layer.synchronized or layer.compute_dtype != "float32":
+        return None, "BatchNormalization with renorm, synchronized or not float32 runs its own call"
+
+    def bind():
+        gamma = layer.gamma.value if layer.scale else None
+        beta = layer.beta.value if layer.center else None
+        moving_mean, moving_variance = layer.moving_mean.value, layer.moving_variance.value
+        momentum, epsilon = layer.momentum, layer.epsilon
+
+        def batch_normalization(x, training=False):
+            axis = layer.axis % x.dim()
+            shape = [1] * x.dim()
+            shape[axis] = x.shape[axis]
+            if training and layer.trainable:  # batch moments (E[x^2] - E[x]^2, as Keras's torch moments)
+                axes = [i for i in range(x.dim()) if i != axis]
+                mean = torch.mean(x, dim=axes, keepdim=True)
+                variance = torch.mean(torch.square(x), dim=axes, keepdim=True) - torch.square(mean)
+                mean, variance = torch.squeeze(mean, axes), torch.squeeze(variance, axes)
+                with torch.no_grad():
+                    moving_mean.copy_(moving_mean * momentum + mean * (1.0 - momentum))
+                    moving_variance.copy_(moving_variance * momentum + variance * (1.0 - momentum))
+            else:
+                mean, variance = moving_mean, moving_variance
+            mean, variance = mean.reshape(shape), variance.reshape(shape)
+            offset = beta.reshape(shape) if beta is not None else torch.zeros_like(mean)
+            scale = gamma.reshape(shape) if gamma is not None else torch.ones_like(variance)
+            return x.subtract(mean).mul_(variance.add(epsilon).rsqrt_().mul(scale)).add_(offset)
+
+        return batch_normalization
+
+    return bind, "batch moments, moving averages updated in place"
+
+
 def _plain_recurrent(layer, activation_ok: bool) -> bool:
     cell = layer.cell
     return (
@@ -215,12 +283,16 @@ LOWERED = {
     keras.layers.SimpleRNN: _simple_rnn,
     keras.layers.Embedding: _embedding,
     keras.layers.LayerNormalization: _layer_normalization,
+    keras.layers.Dropout: _dropout,
+    keras.layers.BatchNormalization: _batch_normalization,
 }
 
 
 def lower(layer):
     """``(bind or None, why)`` for one layer; ``bind()`` returns its torch function."""
     make = LOWERED.get(type(layer))
+    if getattr(layer, "activity_regularizer", None) is not None:
+        return None, "has an activity regularizer, whose loss Keras's __call__ adds: it runs there"
     if make is None:
         return None, f"{type(layer).__name__} has no lowering: its own call runs"
     return make(layer)

@@ -33,6 +33,7 @@ class MeanAccumulator:
     def __init__(self, metric, weighted: bool, values=None):
         self.metric, self.weighted = metric, weighted
         self.values = values or self._torch_values(metric) or internals.mean_metric_values(metric)
+        self.in_torch = values is not None or self._torch_values(metric) is not None
         self.dtype = getattr(torch, metric.dtype)
         self.total = torch.zeros((), dtype=getattr(torch, metric.dtype))
         self.count = torch.zeros((), dtype=getattr(torch, metric.dtype))
@@ -94,6 +95,7 @@ class Term:
     weight: object
     per_sample: object
     tracker: MeanAccumulator | None  # the "<output>_loss" metric of a multi-output model
+    in_torch: bool = False  # per_sample is the torch version of Keras's function, not the loss's own call
 
     def value(self, y_true, y_pred, sample_weight):
         """Keras's ``Loss.__call__``: per-sample values, weighted and reduced, as float32."""
@@ -128,7 +130,7 @@ class Objective:
     def _terms(model):
         if type(model).compute_loss is not keras.Model.compute_loss:
             return None, "the model overrides compute_loss"
-        if model.losses:
+        if model.losses or any(getattr(layer, "activity_regularizer", None) is not None for layer in internals.sublayers(model)):
             return None, "the model adds regularization or activity losses"
         terms = internals.loss_terms(model)
         if not terms:
@@ -146,7 +148,7 @@ class Objective:
             fn = torch_function(*internals.function_of(loss))
             per_sample = (lambda y_true, y_pred, fn=fn: fn(*same_rank(y_true, y_pred))) if fn is not None else loss.call
             tracker = MeanAccumulator(trackers[index], weighted=True, values=lambda v, _: v) if len(terms) > 1 else None
-            built.append(Term(None if single else path[0], loss, weight, per_sample, tracker))
+            built.append(Term(None if single else path[0], loss, weight, per_sample, tracker, fn is not None))
         return built, None
 
     def _metric_plan(self):
@@ -158,6 +160,25 @@ class Objective:
             else:
                 others.append((index, metric, weighted))
         return accumulators, others
+
+    def describe(self) -> list[str]:
+        """Lines for :func:`explain`: how the loss and each compiled metric are computed."""
+        if internals.loss_terms(self.model) is None:
+            return ["  loss and metrics: decided when the first fit or evaluate builds them"]
+        if self.terms is None:
+            lines = [f"  loss: Keras's compute_loss ({self.why_not})"]
+        else:
+            lines = [
+                f"  loss{'' if term.key is None else f' ({term.key})'}: {term.loss.name}, "
+                + ("in torch" if term.in_torch else "its own call, reduced here")
+                for term in self.terms
+            ]
+        for _, accumulator in self.accumulators:
+            how = "in torch" if accumulator.in_torch else "Keras's function"
+            lines.append(f"  metric {accumulator.metric.name}: {how}, summed on the device")
+        for _, metric, _ in self.others:
+            lines.append(f"  metric {metric.name}: Keras's update_state each step")
+        return lines
 
     def loss(self, x, y, y_pred, sample_weight, training=True):
         """The step's total loss (a scalar tensor), as Keras's ``compute_loss`` gives it."""

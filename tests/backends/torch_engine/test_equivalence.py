@@ -94,6 +94,34 @@ def test_weights_splits_and_batches_match_keras(fit_kwargs):
     _assert_same_history(*_twice(train))
 
 
+@pytest.mark.parametrize(
+    ("loss", "activation", "metrics"),
+    [
+        ("categorical_crossentropy", "softmax", ["accuracy"]),
+        (keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1), None, ["categorical_accuracy"]),
+        ("binary_crossentropy", "sigmoid", ["binary_accuracy"]),
+        ("huber", None, ["mae"]),
+        ("log_cosh", None, ["mse"]),
+    ],
+    ids=["categorical", "categorical_logits_smoothed", "binary", "huber", "log_cosh"],
+)
+def test_the_standard_losses_train_as_keras_does(loss, activation, metrics):
+    X, labels = _data()
+    y = np.eye(3, dtype="float32")[labels]  # one-hot for the categorical losses, three targets for the others
+    if activation == "sigmoid":
+        y = (X[:, :3] > 0).astype("float32")
+
+    def train():
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3, activation=activation)])
+        model.compile(optimizer=keras.optimizers.Adam(0.01), loss=loss, metrics=metrics)
+        history = model.fit(X, y, epochs=2, batch_size=16, verbose=0, sample_weight=np.linspace(0.5, 1.5, len(X)))
+        return history.history, _flat(model.predict(X, verbose=0))
+
+    (history, predictions), (own_history, own_predictions) = _twice(train)
+    _assert_same_history(history, own_history)
+    np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
+
+
 def test_dropout_draws_as_keras_does_and_repeats_under_a_seed():
     X, y = _data()
 
@@ -171,8 +199,8 @@ def test_the_wrappers_train_and_predict_as_keras_does():
 
 
 def test_layers_and_options_the_engine_leaves_to_keras_still_match():
-    """BatchNormalization and Dropout run their own call; a regularizer sends the loss to Keras's
-    compute_loss; AUC updates as Keras updates it; RMSprop runs Keras's update step."""
+    """Lowered BatchNormalization and seeded Dropout; a kernel regularizer sends the loss to
+    Keras's compute_loss; AUC updates as Keras updates it; RMSprop runs Keras's update step."""
     X, y = _data()
     y = (y > 0).astype("float32")
 
@@ -182,7 +210,7 @@ def test_layers_and_options_the_engine_leaves_to_keras_still_match():
                 keras.Input((4,)),
                 keras.layers.Dense(8, activation="relu", kernel_regularizer=keras.regularizers.L2(1e-3)),
                 keras.layers.BatchNormalization(),
-                keras.layers.Dropout(0.3),
+                keras.layers.Dropout(0.3, seed=7),
                 keras.layers.Dense(1, activation="sigmoid"),
             ]
         )
@@ -193,6 +221,43 @@ def test_layers_and_options_the_engine_leaves_to_keras_still_match():
     (history, predictions), (own_history, own_predictions) = _twice(train)
     _assert_same_history(history, own_history)
     np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
+
+
+class _Subclassed(keras.Model):
+    """Inner layers called without ``training``: Keras hands them the outer call's, when ``call`` takes it."""
+
+    def __init__(self, takes_training):
+        super().__init__()
+        self.takes_training = takes_training
+        self.hidden = keras.layers.Dense(16, activation="relu", activity_regularizer=keras.regularizers.L2(1e-3))
+        self.norm = keras.layers.BatchNormalization()
+        self.drop = keras.layers.Dropout(0.3, seed=1)
+        self.out = keras.layers.Dense(3, activation="softmax")
+
+    def call(self, x, training=None):
+        return self.out(self.drop(self.norm(self.hidden(x))))
+
+
+class _NoTrainingArgument(_Subclassed):
+    def call(self, x):
+        return self.out(self.drop(self.norm(self.hidden(x))))
+
+
+@pytest.mark.parametrize("cls", [_Subclassed, _NoTrainingArgument], ids=["call_takes_training", "call_without_training"])
+def test_a_subclassed_model_hands_training_to_its_layers_as_keras_does(cls):
+    X, y = _data()
+
+    def train():
+        model = cls(True)
+        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        history = model.fit(X, y, epochs=2, batch_size=16, verbose=0, validation_split=0.2)
+        return history.history, _flat(model.predict(X, verbose=0)), [v.numpy() for v in model.non_trainable_weights]
+
+    (history, predictions, state), (own_history, own_predictions, own_state) = _twice(train)
+    _assert_same_history(history, own_history)
+    np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
+    for got, expected in zip(state, own_state):  # BatchNormalization's moving statistics
+        np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
 
 
 def test_an_unbuilt_subclassed_recipe_builds_without_warnings():
