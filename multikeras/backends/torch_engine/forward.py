@@ -41,14 +41,20 @@ class Step:
 LOWERED_TYPES = frozenset(LOWERED)
 
 
+def _real(inputs) -> bool:
+    """A torch tensor, or a list of them (a merge layer's input), and not Keras's symbolic tracing."""
+    if isinstance(inputs, (list, tuple)):
+        return bool(inputs) and all(isinstance(x, torch.Tensor) and not x.is_meta for x in inputs)
+    return isinstance(inputs, torch.Tensor) and not inputs.is_meta
+
+
 @functools.cache
 def _lowered_class(cls):
     """``cls`` with a ``__call__`` that runs the instance's lowered function."""
     original = cls.__call__
 
     def __call__(self, inputs, *args, **kwargs):
-        real = isinstance(inputs, torch.Tensor) and not inputs.is_meta  # not Keras's symbolic tracing
-        if not real or args or any(value is not None for key, value in kwargs.items() if key != "training"):
+        if not _real(inputs) or args or any(value is not None for key, value in kwargs.items() if key != "training"):
             return original(self, inputs, *args, **kwargs)
         training = internals.resolve_training(kwargs.get("training"))
         if self._multikeras_takes_training:

@@ -277,7 +277,7 @@ def _evaluate_arrays(engine, arrays: Arrays, batch_size: int, callbacks, steps=N
 
 def evaluate(model, x, y=None, batch_size=None, **kwargs):
     """``model.evaluate`` for arrays."""
-    with thread_policy(model, _batch_size(batch_size), reads=1), _engine(model).forward.lowered_layer_calls():
+    with thread_policy(model, _batch_size(batch_size)), _engine(model).forward.lowered_layer_calls():
         logs = _evaluate(model, x, y, batch_size, **kwargs)
     internals.mark_called(model)
     return logs
@@ -302,7 +302,7 @@ def _evaluate(model, x, y=None, batch_size=None, verbose="auto", sample_weight=N
 
 def predict(model, x, batch_size=None, **kwargs):
     """``model.predict`` for arrays: NumPy outputs in Keras's structure."""
-    with thread_policy(model, _batch_size(batch_size), reads=1), _engine(model).forward.lowered_layer_calls():
+    with thread_policy(model, _batch_size(batch_size)), _engine(model).forward.lowered_layer_calls():
         outputs = _predict(model, x, batch_size, **kwargs)
     internals.mark_called(model)
     return outputs

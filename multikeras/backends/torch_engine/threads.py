@@ -10,10 +10,10 @@ of a fit, evaluate or predict the engine sets
 
 - the work: one thread per ``FLOPS_PER_THREAD`` multiply-adds per step (forward and
   backward), at least one;
-- free cores: the cores this process may run on, less the tasks of other processes running
-  right now (the kernel's count of runnable tasks, ``/proc/loadavg``, less this process's own
-  threads, read a few times: the 1-minute load average would see a competitor a minute late),
-  checked again every epoch that lasted over a second;
+- free cores: the cores this process may run on, less those other processes keep busy: their
+  CPU time on these cores (``/proc/stat``, this process's own taken out) since the last look,
+  or over a fresh 50 ms when the last look is older than five seconds; looked at again every
+  epoch that lasted over a second. Nothing is measured when the work wants one thread;
 - the budget: ``MULTIKERAS_THREADS`` or ``OMP_NUM_THREADS`` when set (joblib and Dask
   workers set it).
 
@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
+from dataclasses import dataclass
 
 from ...switches import is_off
 from ..threads import thread_budget
@@ -36,48 +38,98 @@ ENV_SWITCH = "MULTIKERAS_TORCH_THREADS"
 FLOPS_PER_THREAD = 25e6  # below this much work per step a second thread costs more than it saves
 
 
-def _cores() -> int:
+def _core_ids() -> set:
     try:
-        return len(os.sched_getaffinity(0))
+        return os.sched_getaffinity(0)
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        return set(range(os.cpu_count() or 1))
 
 
-def _running_here() -> int:
-    """This process's threads that are running or runnable (torch's pool may still spin after a step)."""
-    running = 0
-    for task in os.scandir("/proc/self/task"):
-        try:
-            with open(os.path.join(task.path, "stat")) as handle:
-                running += handle.read().rsplit(")", 1)[1].split()[0] == "R"
-        except (OSError, IndexError):
-            continue
-    return running
+def _cores() -> int:
+    return len(_core_ids())
 
 
-def _busy_elsewhere(cores: int, reads: int = 3) -> int:
-    """Runnable tasks of other processes, the median of a few reads half a millisecond apart."""
-    counts = []
-    for _ in range(reads):
-        try:
-            with open("/proc/loadavg") as handle:
-                everywhere = int(handle.read().split()[3].split("/")[0])
-            counts.append(everywhere - _running_here())
-        except (OSError, ValueError, IndexError):  # no /proc: assume the machine is ours
-            return 0
-        if len(counts) < reads:
-            time.sleep(0.0005)
-    return min(cores - 1, max(0, sorted(counts)[len(counts) // 2]))
+@dataclass(frozen=True)
+class CpuSample:
+    """CPU time, in clock ticks, spent on this process's cores by everyone and by this process."""
+
+    when: float
+    everyone: int
+    own: int
 
 
-def choose_threads(flops: float, environ=None, cores=None, busy=None, reads: int = 3) -> int:
+def _sample(cores: frozenset) -> CpuSample | None:
+    """None where /proc is missing (not Linux): the machine is then taken as ours."""
+    try:
+        everyone = 0
+        with open("/proc/stat") as handle:
+            for line in handle:
+                name, *fields = line.split()
+                if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cores:
+                    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
+                    everyone += user + nice + system + irq + softirq + steal  # steal: the hypervisor ran another guest
+        with open("/proc/self/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return CpuSample(time.monotonic(), everyone, int(fields[11]) + int(fields[12]))  # utime + stime
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class BusyMeter:
+    """How many cores other processes keep busy: their CPU time over a window, in cores.
+
+    The window runs from the previous look to this one (the previous epoch or fit, this
+    process's own CPU time taken out), or, when the last look is older than ``MAX_AGE``
+    seconds, a fresh ``WINDOW`` seconds. CPU time, not the count of runnable tasks: a count is a
+    snapshot that flips with every thread going to sleep, and inside a virtual machine or
+    container it can include tasks that run on other cores.
+    """
+
+    WINDOW = 0.05  # ten clock ticks on two cores: a busy competitor reads 1.0 +- 0.2 cores
+    MAX_AGE = 5.0
+
+    def __init__(self):
+        self.last = None
+        self.estimate = 0.0
+        self.ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self.lock = threading.Lock()
+
+    def busy_cores(self, cores: frozenset) -> float:
+        with self.lock:
+            now = _sample(cores)
+            if now is None:
+                return 0.0
+            last = self.last
+            if last is None or now.when - last.when > self.MAX_AGE:
+                time.sleep(self.WINDOW)
+                last, now = now, _sample(cores)
+            elif now.when - last.when < self.WINDOW:
+                return self.estimate  # too short a window to read: the previous estimate stands
+            others = (now.everyone - last.everyone) - (now.own - last.own)
+            self.estimate = max(0.0, others / self.ticks / (now.when - last.when))
+            self.last = now
+            return self.estimate
+
+
+METER = BusyMeter()
+
+
+def _busy_elsewhere(cores: int) -> int:
+    """Whole cores other processes keep busy (a core counts from half its time), at most all but one."""
+    return min(cores - 1, int(METER.busy_cores(frozenset(_core_ids())) + 0.5))
+
+
+def choose_threads(flops: float, environ=None, cores=None, busy=None) -> int:
     """The thread count for a step of ``flops`` multiply-adds (see the module docstring)."""
     environ = os.environ if environ is None else environ
     cores = _cores() if cores is None else cores
-    busy = _busy_elsewhere(cores, reads) if busy is None else busy
     by_work = max(1, int(flops // FLOPS_PER_THREAD))
     budget = thread_budget(environ) or cores
-    return max(1, min(by_work, cores - busy, budget))
+    wanted = min(by_work, cores, budget)
+    if wanted == 1:
+        return 1  # nothing to ask of the machine
+    busy = _busy_elsewhere(cores) if busy is None else busy
+    return max(1, min(wanted, cores - busy))
 
 
 def step_flops(model, batch_size: int) -> float:
@@ -89,10 +141,9 @@ def step_flops(model, batch_size: int) -> float:
 class ThreadPolicy:
     """Sets torch's thread count for one call; :meth:`refresh` re-reads the free cores."""
 
-    def __init__(self, model, batch_size: int, reads: int = 3):
+    def __init__(self, model, batch_size: int):
         import torch
 
-        self.reads = reads
         self.torch = torch
         self.setting = os.environ.get(ENV_SWITCH, "").strip()
         self.flops = step_flops(model, batch_size)
@@ -107,7 +158,7 @@ class ThreadPolicy:
         elif self.setting:
             raise ValueError(f"{ENV_SWITCH} must be a whole number of threads, or 0/off to leave torch's, got {self.setting!r}.")
         else:
-            chosen = choose_threads(self.flops, reads=self.reads)
+            chosen = choose_threads(self.flops)
         if chosen != self.threads:
             self.torch.set_num_threads(chosen)
             self.threads = chosen
@@ -119,11 +170,9 @@ class ThreadPolicy:
 
 
 @contextlib.contextmanager
-def thread_policy(model, batch_size: int, reads: int = 3):
-    """Inside the block torch runs with the chosen thread count; its own setting is back after.
-
-    ``reads``: how many looks at the runnable count (one for evaluate and predict, which are short)."""
-    policy = ThreadPolicy(model, batch_size, reads)
+def thread_policy(model, batch_size: int):
+    """Inside the block torch runs with the chosen thread count; its own setting is back after."""
+    policy = ThreadPolicy(model, batch_size)
     policy.refresh()
     try:
         yield policy

@@ -38,3 +38,46 @@ def test_a_fit_restores_torch_threads_and_the_switch_fixes_or_leaves_them(monkey
     monkeypatch.setenv(threads.ENV_SWITCH, "lots")
     with pytest.raises(ValueError, match="MULTIKERAS_TORCH_THREADS must be a whole number"):
         model.fit(np.ones((8, 3)), np.ones(8), verbose=0)
+
+
+def test_the_meter_reads_other_processes_cpu_time_not_its_own(monkeypatch):
+    """Two looks 2 s apart: 300 ticks on these cores, 100 of them this process's -> 1.0 core busy elsewhere."""
+    samples = iter([threads.CpuSample(10.0, 1000, 500), threads.CpuSample(12.0, 1300, 600), threads.CpuSample(12.01, 1301, 601)])
+    monkeypatch.setattr(threads, "_sample", lambda cores: next(samples))
+    meter = threads.BusyMeter()
+    meter.ticks = 100
+    meter.last = next(samples)
+    assert meter.busy_cores(frozenset({0, 1})) == pytest.approx(1.0)
+    assert meter.busy_cores(frozenset({0, 1})) == pytest.approx(1.0)  # 10 ms later: too short to read, the estimate stands
+
+
+def test_a_stale_look_measures_a_fresh_window(monkeypatch):
+    samples = iter([threads.CpuSample(100.0, 5000, 0), threads.CpuSample(100.05, 5000, 0)])
+    monkeypatch.setattr(threads, "_sample", lambda cores: next(samples))
+    monkeypatch.setattr(threads.time, "sleep", lambda seconds: None)
+    meter = threads.BusyMeter()
+    meter.last = threads.CpuSample(1.0, 0, 0)  # a minute old: its window would average over the past
+    assert meter.busy_cores(frozenset({0})) == 0.0
+
+
+def test_a_busy_process_beside_the_fit_takes_a_core_away():
+    import multiprocessing
+
+    if threads._cores() < 2:
+        pytest.skip("needs two cores to see one taken")
+    stop = multiprocessing.Event()
+    busy = multiprocessing.Process(target=_spin, args=(stop,), daemon=True)
+    busy.start()
+    try:
+        meter = threads.BusyMeter()
+        meter.busy_cores(frozenset(threads._core_ids()))  # a first look...
+        threads.time.sleep(0.3)
+        assert meter.busy_cores(frozenset(threads._core_ids())) > 0.5  # ...and over 0.3 s the spinning process shows
+    finally:
+        stop.set()
+        busy.join(5)
+
+
+def _spin(stop):
+    while not stop.is_set():
+        pass
