@@ -10,7 +10,6 @@ speed-up quietly stepping aside. Nothing here imports Keras at import time.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import importlib
 import re
@@ -61,7 +60,7 @@ __all__ = [
     "torch_trainer",
     "model_checkpoint_base",
     "backup_and_restore_base",
-    "outer_call",
+    "OuterCall",
     "resolve_training",
 ]
 
@@ -100,10 +99,10 @@ PRIVATE_NAMES = (
     ("keras.src.layers.layer", "CallContext"),
     ("keras.src.backend.common.global_state", "get_global_attribute"),
     ("keras.src.backend.common.global_state", "set_global_attribute"),
-    ("keras.Model", "_clear_losses"),
 )
 # Attributes that exist only on instances: checked by :func:`missing_on` on live objects.
 INSTANCE_ATTRIBUTES = {
+    "built layer": ("_losses", "_loss_ids"),
     "compiled model": ("_loss_tracker", "_compile_loss", "_compile_metrics", "_initial_epoch", "_functional", "_called"),
     "built compiled loss": ("_flat_losses",),
     "built compiled metrics": ("_flat_metrics", "_flat_weighted_metrics"),
@@ -162,32 +161,54 @@ def missing_on(**objects) -> list:
 CALL_CONTEXT = "current_call_ctx"  # the global attribute Keras keeps the active CallContext under
 
 
-@contextlib.contextmanager
-def outer_call(model, training):
+class OuterCall:
     """What ``model(x, training=...)`` sets up around its ``call``: a call context carrying
-    ``training`` for the layers that do not get it explicitly, and the model's losses cleared."""
-    from keras.src.backend.common import global_state
-    from keras.src.layers.layer import CallContext
+    ``training`` for the layers that do not get it explicitly, and the losses of the last call
+    cleared. Made once per model (it keeps the flat list of layers); entered every step."""
 
-    if global_state.get_global_attribute(CALL_CONTEXT) is not None:  # inside another call: inherit it
-        yield
-        return
-    context = CallContext(entry_layer=model)
-    context.set_value("training", training)
-    global_state.set_global_attribute(CALL_CONTEXT, context)
-    model._clear_losses()
-    try:
-        yield
-    finally:
-        global_state.set_global_attribute(CALL_CONTEXT, None)
+    def __init__(self, model):
+        from keras.src.backend.common import global_state
+        from keras.src.layers.layer import CallContext
+
+        self.model, self.state, self.context_class = model, global_state, CallContext
+        self.layers = [model, *sublayers(model)]
+        self.training, self.entered = None, False
+
+    def __call__(self, training):
+        self.training = training
+        return self
+
+    def __enter__(self):
+        if self.state.get_global_attribute(CALL_CONTEXT) is not None:  # inside another call: inherit it
+            self.entered = False
+            return self
+        context = self.context_class(entry_layer=self.model)
+        context.set_value("training", self.training)
+        self.state.set_global_attribute(CALL_CONTEXT, context)
+        self.entered = True
+        for layer in self.layers:  # Layer._clear_losses without its walk of the layer tree
+            if layer._losses:
+                layer._losses.clear()
+                layer._loss_ids.clear()
+        return self
+
+    def __exit__(self, *exc):
+        if self.entered:
+            self.state.set_global_attribute(CALL_CONTEXT, None)
+        return False
+
+
+@functools.cache
+def _global_state():
+    from keras.src.backend.common import global_state
+
+    return global_state
 
 
 def resolve_training(explicit):
     """The ``training`` Keras's ``Layer.__call__`` resolves: the explicit value (stashed for the
     layers after it, as Keras does), else the outer call's, else None."""
-    from keras.src.backend.common import global_state
-
-    context = global_state.get_global_attribute(CALL_CONTEXT)
+    context = _global_state().get_global_attribute(CALL_CONTEXT)
     if context is None:
         return explicit
     if explicit is None:

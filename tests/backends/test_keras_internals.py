@@ -39,6 +39,7 @@ def test_instance_attributes_exist_on_live_objects(tmp_path):
             "functional graph": keras_internals.graph_of(model),
             "BackupAndRestore": backup,
             "adapted Normalization": model.layers[0],
+            "built layer": model.layers[1],
             "built compiled loss": keras_internals.compiled_loss(model),
             "built compiled metrics": keras_internals.compiled_metrics(model),
             "Mean metric wrapper": keras.metrics.MeanAbsoluteError(),

@@ -20,6 +20,7 @@ import keras
 import torch
 
 from .. import keras_internals as internals
+from .functions import cast
 from .lowering import LOWERED, lower
 
 __all__ = ["ForwardProgram", "Step", "graph_eligible"]
@@ -54,12 +55,19 @@ def _lowered_class(cls):
     original = cls.__call__
 
     def __call__(self, inputs, *args, **kwargs):
-        if not _real(inputs) or args or any(value is not None for key, value in kwargs.items() if key != "training"):
+        if args or not _real(inputs):
             return original(self, inputs, *args, **kwargs)
-        training = internals.resolve_training(kwargs.get("training"))
-        if self._multikeras_takes_training:
-            return self._multikeras_lowered(inputs, training=bool(training))
-        return self._multikeras_lowered(inputs)
+        training = None
+        if kwargs:
+            if any(value is not None for key, value in kwargs.items() if key != "training"):
+                return original(self, inputs, *args, **kwargs)
+            training = kwargs.get("training")
+        fn, takes_training = self._multikeras_lowered
+        if takes_training:
+            return fn(inputs, training=bool(internals.resolve_training(training)))
+        if training is not None:
+            internals.resolve_training(training)  # Keras passes an explicit value on to the layers after
+        return fn(inputs)
 
     return type(cls.__name__, (cls,), {"__call__": __call__, "__module__": cls.__module__, "__qualname__": cls.__qualname__})
 
@@ -146,21 +154,22 @@ class ForwardProgram:
         try:
             for layer, (bind, _) in getattr(self, "inner", ()):
                 if bind is not None and type(layer) in LOWERED_TYPES:
-                    layer._multikeras_lowered = bind()
-                    layer._multikeras_takes_training = "training" in inspect.signature(layer._multikeras_lowered).parameters
+                    fn = bind()
+                    layer._multikeras_lowered = (fn, "training" in inspect.signature(fn).parameters)
                     swapped.append((layer, type(layer)))
                     layer.__class__ = _lowered_class(type(layer))
             yield len(swapped)
         finally:
             for layer, original in swapped:
                 layer.__class__ = original
-                del layer._multikeras_lowered, layer._multikeras_takes_training
+                del layer._multikeras_lowered
 
     def bind(self) -> None:
         """Take the variables' current tensors; run at the start of every fit, evaluate and predict."""
         if self.subclassed:
             self.inner = [(layer, lower(layer)) for layer in internals.sublayers(self.model) if layer.built]
         self.functions = [step.bind() if step.lowered else self._own_call(step.layer) for step in self.steps]
+        self.outer_call = internals.OuterCall(self.model)
 
     @staticmethod
     def _own_call(layer):
@@ -172,7 +181,7 @@ class ForwardProgram:
     def __call__(self, inputs, training: bool):
         """The model's outputs; layers that read ``training`` from Keras's call context find it there."""
         # Keras's __call__ passes training on only when the model's call takes it.
-        with internals.outer_call(self.model, training if not self.subclassed or self.call_takes_training else None):
+        with self.outer_call(training if not self.subclassed or self.call_takes_training else None):
             if self.subclassed:
                 return self._call_subclass(inputs, training, self.structure)
             return self._run_graph(inputs, training)
@@ -180,7 +189,7 @@ class ForwardProgram:
     def _run_graph(self, inputs, training: bool):
         values = [None] * len(self.slots)
         for i, tensor in enumerate(inputs):
-            values[i] = tensor.to(self.dtype) if torch.is_floating_point(tensor) else tensor
+            values[i] = cast(tensor, self.dtype) if torch.is_floating_point(tensor) else tensor
         for step, fn in zip(self.steps, self.functions):
             sources = step.sources
             kwargs = {"training": training} if step.takes_training else {}
@@ -204,6 +213,6 @@ class ForwardProgram:
 
     def _call_subclass(self, inputs, training, structure):
         """A subclassed model's own ``call`` (inner layers keep their ``__call__``), inputs cast as Keras casts them."""
-        cast = [t.to(self.dtype) if torch.is_floating_point(t) else t for t in inputs]
-        x = keras.tree.pack_sequence_as(structure, cast) if structure is not None else cast[0]
+        flat = [cast(t, self.dtype) if torch.is_floating_point(t) else t for t in inputs]
+        x = keras.tree.pack_sequence_as(structure, flat) if structure is not None else flat[0]
         return self.model.call(x, training=training) if self.call_takes_training else self.model.call(x)

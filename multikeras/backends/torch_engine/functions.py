@@ -11,7 +11,12 @@ from __future__ import annotations
 import keras
 import torch
 
-__all__ = ["torch_function", "same_rank"]
+__all__ = ["cast", "torch_function", "same_rank"]
+
+
+def cast(x, dtype):
+    """``x.to(dtype)``, skipped when it is a no-op (a no-op ``to`` still costs microseconds per call)."""
+    return x if x.dtype == dtype else x.to(dtype)
 
 
 def same_rank(x1, x2):
@@ -25,12 +30,12 @@ def same_rank(x1, x2):
 
 
 def _mse(y_true, y_pred):
-    y_true, y_pred = same_rank(y_true.to(y_pred.dtype), y_pred)
+    y_true, y_pred = same_rank(cast(y_true, y_pred.dtype), y_pred)
     return torch.mean(torch.square(y_true - y_pred), dim=-1)
 
 
 def _mae(y_true, y_pred):
-    y_true, y_pred = same_rank(y_true.to(y_pred.dtype), y_pred)
+    y_true, y_pred = same_rank(cast(y_true, y_pred.dtype), y_pred)
     return torch.mean(torch.abs(y_true - y_pred), dim=-1)
 
 
@@ -54,7 +59,7 @@ def _categorical_crossentropy(from_logits, label_smoothing, keras_fn):
     epsilon = keras.config.epsilon()
 
     def loss(y_true, y_pred):
-        y_true = y_true.to(y_pred.dtype)
+        y_true = cast(y_true, y_pred.dtype)
         if y_pred.shape[-1] == 1 or y_true.shape != y_pred.shape or y_pred.dim() < 1:
             return keras_fn(y_true, y_pred)  # Keras's own warning or error
         if label_smoothing:
@@ -73,7 +78,7 @@ def _binary_crossentropy(from_logits, label_smoothing, keras_fn):
     epsilon = keras.config.epsilon()
 
     def loss(y_true, y_pred):
-        y_true = y_true.to(y_pred.dtype)
+        y_true = cast(y_true, y_pred.dtype)
         if y_true.shape != y_pred.shape:
             return keras_fn(y_true, y_pred)  # Keras's own error
         if label_smoothing:
@@ -89,7 +94,7 @@ def _binary_crossentropy(from_logits, label_smoothing, keras_fn):
 
 def _huber(delta):
     def loss(y_true, y_pred):
-        y_true, y_pred = same_rank(y_true.to(y_pred.dtype), y_pred)
+        y_true, y_pred = same_rank(cast(y_true, y_pred.dtype), y_pred)
         limit = torch.tensor(delta, dtype=y_pred.dtype)
         error = y_pred - y_true
         absolute = torch.abs(error)
@@ -100,7 +105,7 @@ def _huber(delta):
 
 
 def _log_cosh(y_true, y_pred):
-    y_true, y_pred = same_rank(y_true.to(y_pred.dtype), y_pred)
+    y_true, y_pred = same_rank(cast(y_true, y_pred.dtype), y_pred)
     error = y_pred - y_true
     log2 = torch.log(torch.tensor(2.0, dtype=y_pred.dtype))
     return torch.mean(error + torch.nn.functional.softplus(error * -2.0) - log2, dim=-1)
@@ -126,7 +131,7 @@ def _categorical_accuracy(y_true, y_pred):
 
 
 def _sparse_accuracy(y_true, y_pred):
-    y_true = y_true.to(y_pred.dtype)
+    y_true = cast(y_true, y_pred.dtype)
     shape = y_true.shape
     squeezed = y_true.dim() == y_pred.dim() and y_true.shape[-1] == 1
     if squeezed:

@@ -16,7 +16,7 @@ import keras
 import torch
 
 from .. import keras_internals as internals
-from .functions import same_rank, torch_function
+from .functions import cast, same_rank, torch_function
 
 __all__ = ["Objective", "MeanAccumulator", "Term"]
 
@@ -44,7 +44,7 @@ class MeanAccumulator:
             dtype = getattr(torch, metric.dtype)
 
             def squared_error(y_true, y_pred):
-                y_true, y_pred = same_rank(y_true.to(dtype), y_pred.to(dtype))
+                y_true, y_pred = same_rank(cast(y_true, dtype), cast(y_pred, dtype))
                 return torch.square(y_pred - y_true)
 
             return squared_error
@@ -53,10 +53,10 @@ class MeanAccumulator:
 
     def _samplewise(self, values, weights):
         """``reduce_to_samplewise_values`` of Keras's Mean, in torch."""
-        values = values.to(self.dtype)
+        values = cast(values, self.dtype)
         if weights is None:
             return (values.mean(dim=tuple(range(1, values.dim()))) if values.dim() > 1 else values), None
-        values, weights = same_rank(values, weights.to(self.dtype))
+        values, weights = same_rank(values, cast(weights, self.dtype))
         if values.dim() > weights.dim():
             values = values.mean(dim=tuple(range(weights.dim(), values.dim())))
         weights = weights.broadcast_to(values.shape)
@@ -100,9 +100,9 @@ class Term:
     def value(self, y_true, y_pred, sample_weight):
         """Keras's ``Loss.__call__``: per-sample values, weighted and reduced, as float32."""
         dtype = getattr(torch, self.loss.dtype)
-        values = self.per_sample(y_true.to(dtype), y_pred.to(dtype))
+        values = self.per_sample(cast(y_true, dtype), cast(y_pred, dtype))
         if sample_weight is not None:
-            values, weights = same_rank(values, sample_weight.to(values.dtype))
+            values, weights = same_rank(values, cast(sample_weight, values.dtype))
             values = values * weights
         if values.dim() == 0 or values.shape == (0,):
             total = values
@@ -110,7 +110,7 @@ class Term:
             total = values.sum()
         else:
             total = values.sum() / values.numel() if values.numel() else values.sum() * 0
-        return total.to(torch.float32)
+        return cast(total, torch.float32)
 
 
 class Objective:

@@ -55,14 +55,24 @@ class Updater:
             cache[name] = internals.optimizer_slots(self.optimizer, self.variables, name)
         return cache[name]
 
+    def _constants(self, dtype, *values):
+        """Scalar tensors of ``values``, made once (a new tensor per step costs more than the maths)."""
+        key = (dtype, *values)
+        if getattr(self, "_constants_key", None) != key:
+            self._constants_key, self._constants_values = key, [torch.tensor(v, dtype=dtype) for v in values]
+        return self._constants_values
+
     def _adam(self, grads) -> None:
         """torch_adam's ``_parallel_update_step``, operation for operation."""
         optimizer, params = self.optimizer, self.params
         dtype = params[0].dtype
-        lr = torch.as_tensor(_value(optimizer.learning_rate), dtype=dtype)
+        lr = _value(optimizer.learning_rate)
+        if not (isinstance(lr, torch.Tensor) and lr.dtype == dtype):
+            lr = torch.as_tensor(lr, dtype=dtype)
         local_step = (optimizer.iterations.value + 1).to(dtype)
-        beta_1_power = torch.pow(torch.tensor(optimizer.beta_1, dtype=dtype), local_step)
-        beta_2_power = torch.pow(torch.tensor(optimizer.beta_2, dtype=dtype), local_step)
+        beta_1, beta_2 = self._constants(dtype, optimizer.beta_1, optimizer.beta_2)
+        beta_1_power = torch.pow(beta_1, local_step)
+        beta_2_power = torch.pow(beta_2, local_step)
         alpha = lr * torch.sqrt(1 - beta_2_power) / (1 - beta_1_power)
         m_list, v_list = self._slots("_momentums"), self._slots("_velocities")
         torch._foreach_mul_(m_list, optimizer.beta_1)
