@@ -216,7 +216,7 @@ def _lstm(layer):
 
         def lstm(sequences):
             zeros = sequences.new_zeros((1, sequences.shape[0], cell.units))
-            weights = [kernel.T, recurrent.T, bias, no_bias]
+            weights = [kernel.T.contiguous(), recurrent.T.contiguous(), bias, no_bias]  # torch's kernel is slower on transposed views
             outputs, _, _ = torch.lstm(sequences, (zeros, zeros), weights, True, 1, 0.0, torch.is_grad_enabled(), False, True)
             return outputs if layer.return_sequences else outputs[:, -1]
 
@@ -240,7 +240,7 @@ def _gru(layer):
         kernel, recurrent, bias = cell.kernel.value, cell.recurrent_kernel.value, cell.bias.value
 
         def gru(sequences):
-            weights = [reorder(kernel).T, reorder(recurrent).T, reorder(bias[0]), reorder(bias[1])]
+            weights = [reorder(kernel).T.contiguous(), reorder(recurrent).T.contiguous(), reorder(bias[0]), reorder(bias[1])]
             zeros = sequences.new_zeros((1, sequences.shape[0], units))
             outputs, _ = torch.gru(sequences, zeros, weights, True, 1, 0.0, torch.is_grad_enabled(), False, True)
             return outputs if layer.return_sequences else outputs[:, -1]
@@ -261,7 +261,7 @@ def _simple_rnn(layer):
 
         def rnn(sequences):
             zeros = sequences.new_zeros((1, sequences.shape[0], cell.units))
-            outputs, _ = torch.rnn_tanh(sequences, zeros, [kernel.T, recurrent.T, bias, no_bias], True, 1, 0.0, torch.is_grad_enabled(), False, True)
+            outputs, _ = torch.rnn_tanh(sequences, zeros, [kernel.T.contiguous(), recurrent.T.contiguous(), bias, no_bias], True, 1, 0.0, torch.is_grad_enabled(), False, True)
             return outputs if layer.return_sequences else outputs[:, -1]
 
         return rnn
