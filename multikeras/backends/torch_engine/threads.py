@@ -30,12 +30,13 @@ import time
 from dataclasses import dataclass
 
 from ...switches import is_off
+from .. import keras_internals as internals
 from ..threads import thread_budget
 
 __all__ = ["ENV_SWITCH", "FLOPS_PER_THREAD", "ThreadPolicy", "choose_threads", "step_flops", "thread_policy"]
 
 ENV_SWITCH = "MULTIKERAS_TORCH_THREADS"
-FLOPS_PER_THREAD = 25e6  # below this much work per step a second thread costs more than it saves
+FLOPS_PER_THREAD = 20e6  # below this much work per step a second thread costs more than it saves
 
 
 def _core_ids() -> set:
@@ -133,9 +134,23 @@ def choose_threads(flops: float, environ=None, cores=None, busy=None) -> int:
 
 
 def step_flops(model, batch_size: int) -> float:
-    """Multiply-adds of one training step: about 3x the forward pass's 2 x batch x weights."""
+    """Multiply-adds of one training step: about 3x the forward pass's 2 x batch x weights, a
+    recurrent layer's weights counted once per time step."""
+    import keras
+
     weights = sum(int(v.numel()) for v in (w.value for w in model.trainable_weights))
+    for layer in internals.sublayers(model):
+        if isinstance(layer, keras.layers.RNN) and layer.built:
+            weights += sum(int(w.value.numel()) for w in layer.trainable_weights) * (_timesteps(layer) - 1)
     return 6.0 * batch_size * weights
+
+
+def _timesteps(layer) -> int:
+    try:
+        steps = layer.input.shape[1]  # known for a layer of a Sequential or functional model
+    except (AttributeError, ValueError, IndexError, TypeError):
+        return 1
+    return int(steps) if steps else 1
 
 
 class ThreadPolicy:

@@ -81,3 +81,9 @@ def test_a_busy_process_beside_the_fit_takes_a_core_away():
 def _spin(stop):
     while not stop.is_set():
         pass
+
+
+def test_a_recurrent_layer_counts_its_weights_once_per_time_step():
+    model = keras.Sequential([keras.Input((10, 2)), keras.layers.LSTM(4), keras.layers.Dense(1)])
+    lstm_weights = sum(int(np.prod(w.shape)) for w in model.layers[0].trainable_weights)
+    assert threads.step_flops(model, 32) == 6.0 * 32 * (10 * lstm_weights + 5)
