@@ -7,13 +7,14 @@ BIN := $(VENV)/bin
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 TOX_ENVS ?= torch,jax,tensorflow,cross
 
-.PHONY: help install demo test test-fast bench clean
+.PHONY: help install demo test test-fast peer bench clean
 
 help:
 	@echo "make install   create $(VENV) with multikeras and all three backends"
 	@echo "make demo      train the six recipes on torch, jax and tensorflow (embedded data)"
 	@echo "make test      the test suite on each backend, plus the cross-backend env (tox)"
 	@echo "make test-fast the suite in $(VENV) on one backend (KERAS_BACKEND, default torch)"
+	@echo "make peer      scikeras's own test suite against our wrappers (MULTIKERAS_PEER_DIR)"
 	@echo "make bench     the benchmark suite (writes benchmarks/results/)"
 
 $(BIN)/.installed: pyproject.toml constraints.txt
@@ -32,6 +33,9 @@ test: install
 
 test-fast: install
 	$(BIN)/pytest -m "not cross" -q
+
+peer: install
+	$(BIN)/python -m peer
 
 bench: install
 	$(BIN)/python -m benchmarks

@@ -1,9 +1,10 @@
 """scikit-learn wrappers with scikeras's API: port scikeras code by changing the import."""
 
+from .base import BaseWrapper
 from .classifier import KerasClassifier
 from .ensemble import KFoldEnsemble
 from .recipe_model import recipe_estimator
 from .regressor import KerasRegressor
 from .split_evaluation import SplitEvaluation, evaluate_on_splits
 
-__all__ = ["KerasClassifier", "KerasRegressor", "KFoldEnsemble", "SplitEvaluation", "evaluate_on_splits", "recipe_estimator"]
+__all__ = ["BaseWrapper", "KerasClassifier", "KerasRegressor", "KFoldEnsemble", "SplitEvaluation", "evaluate_on_splits", "recipe_estimator"]

@@ -42,6 +42,14 @@ class Step:
 LOWERED_TYPES = frozenset(LOWERED)
 
 
+def _takes_training(fn) -> bool:
+    """Whether ``fn`` has a ``training`` parameter (a callable without a signature has none)."""
+    try:
+        return "training" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def _real(inputs) -> bool:
     """A torch tensor, or a list of them (a merge layer's input), and not Keras's symbolic tracing."""
     if isinstance(inputs, (list, tuple)):
@@ -105,7 +113,7 @@ class ForwardProgram:
         self.steps = [] if self.subclassed else self._compile()
         self.bind()
         if self.subclassed:
-            self.call_takes_training = "training" in inspect.signature(model.call).parameters
+            self.call_takes_training = _takes_training(model.call)
         else:
             self.outputs = [self._slot(t) for t in self.graph.outputs]
             self.output_structure = internals.output_structure(self.graph)
@@ -122,13 +130,13 @@ class ForwardProgram:
             bind, why = lower(layer)
             lowered = bind is not None
             fn = bind() if lowered else self._own_call(layer)
-            takes_training = "training" in inspect.signature(fn).parameters
+            takes_training = _takes_training(fn)
             args = node.arguments.args
             # None is the call's default; training is the program's own argument.
             kwargs = {k: v for k, v in node.arguments.kwargs.items() if v is not None and k != "training"}
             if kwargs and lowered:
                 bind, lowered, why = None, False, f"called with {sorted(kwargs)}: its own call runs"
-                takes_training = "training" in inspect.signature(layer.call).parameters
+                takes_training = _takes_training(layer.call)
             if len(args) == 1 and not kwargs and isinstance(args[0], keras.KerasTensor):
                 sources = self._slot(args[0])
             elif len(args) == 1 and not kwargs and isinstance(args[0], (list, tuple)) and all(isinstance(a, keras.KerasTensor) for a in args[0]):
@@ -155,7 +163,7 @@ class ForwardProgram:
             for layer, (bind, _) in getattr(self, "inner", ()):
                 if bind is not None and type(layer) in LOWERED_TYPES:
                     fn = bind()
-                    layer._multikeras_lowered = (fn, "training" in inspect.signature(fn).parameters)
+                    layer._multikeras_lowered = (fn, _takes_training(fn))
                     swapped.append((layer, type(layer)))
                     layer.__class__ = _lowered_class(type(layer))
             yield len(swapped)

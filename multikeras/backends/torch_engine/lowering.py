@@ -46,7 +46,7 @@ def _dense(layer):
 
 def _activation_layer(layer):
     fn = _activation(layer.activation)
-    return (lambda: fn), "torch activation"
+    return (lambda: lambda x: fn(x)), "torch activation"  # a Python function: torch's builtins have no signature to inspect
 
 
 def _flatten(layer):

@@ -122,6 +122,25 @@ def test_the_standard_losses_train_as_keras_does(loss, activation, metrics):
     np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
 
 
+def test_activation_layers_train_as_keras_does():
+    """Activation layers lower to torch's builtins (relu, sigmoid, tanh), which have no signature."""
+    X, y = _data()
+
+    def train():
+        inputs = keras.Input((4,))
+        hidden = keras.layers.Activation("tanh")(keras.layers.Dense(16)(inputs))
+        hidden = keras.layers.Activation("relu")(keras.layers.Dense(8)(hidden))
+        outputs = keras.layers.Activation("softmax")(keras.layers.Dense(3)(hidden))
+        model = keras.Model(inputs, outputs)
+        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        history = model.fit(X, y, epochs=2, batch_size=16, verbose=0)
+        return history.history, _flat(model.predict(X, verbose=0))
+
+    (history, predictions), (own_history, own_predictions) = _twice(train)
+    _assert_same_history(history, own_history)
+    np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
+
+
 def test_dropout_draws_as_keras_does_and_repeats_under_a_seed():
     X, y = _data()
 

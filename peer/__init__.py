@@ -1,0 +1,1 @@
+"""Peer test suites run against multikeras, unchanged (see README.md)."""
