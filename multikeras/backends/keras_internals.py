@@ -10,6 +10,7 @@ speed-up quietly stepping aside. Nothing here imports Keras at import time.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import re
@@ -61,6 +62,7 @@ __all__ = [
     "model_checkpoint_base",
     "backup_and_restore_base",
     "OuterCall",
+    "keras_mask",
     "resolve_training",
 ]
 
@@ -172,30 +174,28 @@ class OuterCall:
 
         self.model, self.state, self.context_class = model, global_state, CallContext
         self.layers = [model, *sublayers(model)]
-        self.training, self.entered = None, False
 
+    @contextlib.contextmanager
     def __call__(self, training):
-        self.training = training
-        return self
-
-    def __enter__(self):
         if self.state.get_global_attribute(CALL_CONTEXT) is not None:  # inside another call: inherit it
-            self.entered = False
-            return self
-        context = self.context_class(entry_layer=self.model)
-        context.set_value("training", self.training)
-        self.state.set_global_attribute(CALL_CONTEXT, context)
-        self.entered = True
+            yield
+            return
         for layer in self.layers:  # Layer._clear_losses without its walk of the layer tree
             if layer._losses:
                 layer._losses.clear()
                 layer._loss_ids.clear()
-        return self
-
-    def __exit__(self, *exc):
-        if self.entered:
+        context = self.context_class(entry_layer=self.model)
+        context.set_value("training", training)
+        self.state.set_global_attribute(CALL_CONTEXT, context)
+        try:
+            yield
+        finally:
             self.state.set_global_attribute(CALL_CONTEXT, None)
-        return False
+
+
+def keras_mask(tensor):
+    """The mask Keras attached to a tensor (``Layer.__call__`` passes it on), or None."""
+    return getattr(tensor, "_keras_mask", None)
 
 
 @functools.cache

@@ -51,10 +51,11 @@ def _takes_training(fn) -> bool:
 
 
 def _real(inputs) -> bool:
-    """A torch tensor, or a list of them (a merge layer's input), and not Keras's symbolic tracing."""
+    """A torch tensor, or a list of them (a merge layer's input), not Keras's symbolic tracing and
+    without a Keras mask (which the layer's own ``__call__`` would read and pass on)."""
     if isinstance(inputs, (list, tuple)):
-        return bool(inputs) and all(isinstance(x, torch.Tensor) and not x.is_meta for x in inputs)
-    return isinstance(inputs, torch.Tensor) and not inputs.is_meta
+        return bool(inputs) and all(_real(x) for x in inputs)
+    return isinstance(inputs, torch.Tensor) and not inputs.is_meta and internals.keras_mask(inputs) is None
 
 
 @functools.cache

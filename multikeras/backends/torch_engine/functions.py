@@ -61,7 +61,7 @@ def _categorical_crossentropy(from_logits, label_smoothing, keras_fn):
     def loss(y_true, y_pred):
         y_true = cast(y_true, y_pred.dtype)
         if y_pred.shape[-1] == 1 or y_true.shape != y_pred.shape or y_pred.dim() < 1:
-            return keras_fn(y_true, y_pred)  # Keras's own warning or error
+            return keras_fn(y_true, y_pred, from_logits=from_logits, label_smoothing=label_smoothing)  # Keras's own warning or error
         if label_smoothing:
             y_true = y_true * (1.0 - label_smoothing) + label_smoothing / torch.tensor(y_true.shape[-1], dtype=y_pred.dtype)
         if from_logits:
@@ -80,7 +80,7 @@ def _binary_crossentropy(from_logits, label_smoothing, keras_fn):
     def loss(y_true, y_pred):
         y_true = cast(y_true, y_pred.dtype)
         if y_true.shape != y_pred.shape:
-            return keras_fn(y_true, y_pred)  # Keras's own error
+            return keras_fn(y_true, y_pred, from_logits=from_logits, label_smoothing=label_smoothing)  # Keras's own error
         if label_smoothing:
             y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
         if from_logits:
@@ -121,6 +121,8 @@ def _binary_accuracy(threshold):
 
 
 def _categorical_accuracy(y_true, y_pred):
+    if y_true.dtype == torch.bool:  # as Keras's argmax takes booleans
+        y_true = y_true.to(torch.uint8)
     y_true = y_true.argmax(-1).to(y_pred.dtype)
     shape = y_true.shape
     squeezed = y_true.dim() == y_pred.dim()

@@ -104,6 +104,8 @@ def _multiply(layer):
 def _embedding(layer):
     if getattr(layer, "quantization_mode", None) is not None or getattr(layer, "lora_enabled", False):
         return None, "Embedding with LoRA or quantization runs its own call"
+    if layer.mask_zero:
+        return None, "Embedding(mask_zero=True) makes a mask for the layers after it: its own call runs"
 
     def bind():
         table = layer.embeddings.value
@@ -126,27 +128,31 @@ def _layer_normalization(layer):
     return bind, "torch layer_norm kernel"
 
 
+def _unseeded_dropout(x, rate):
+    if rate == 0.0:
+        return x
+    return torch.nn.functional.dropout(x, p=rate, training=True) if rate < 1.0 else torch.zeros_like(x)
+
+
 def _dropout(layer):
     """Keras's torch dropout: with a layer seed, a Bernoulli mask drawn from a generator seeded
     by the layer's SeedGenerator (advanced as Keras advances it); without, torch's own dropout."""
     if layer.noise_shape is not None:
         return None, "Dropout with noise_shape runs its own call"
-    rate = float(layer.rate)
-    keep = 1.0 - rate
 
     def bind():
-        if rate == 0.0:
-            return lambda x, training=False: x
         if layer.seed is None:
-            return lambda x, training=False: (torch.nn.functional.dropout(x, p=rate, training=True) if rate < 1.0 else torch.zeros_like(x)) if training else x
-        state = layer.seed_generator.state.value
+            return lambda x, training=False: _unseeded_dropout(x, float(layer.rate)) if training else x
+        state = layer.seed_generator.state.value if layer.rate > 0 else None
         generators = {}
 
         def dropout(x, training=False):
-            if not training:
+            rate = float(layer.rate)  # read each call: a callback may change it
+            if not training or rate == 0.0:
                 return x
             if rate == 1.0:
                 return torch.zeros_like(x)
+            keep = 1.0 - rate
             first, second = state.tolist()
             with torch.no_grad():
                 state[1] += 1  # SeedGenerator.next(): state + [0, 1]
@@ -168,9 +174,9 @@ def _batch_normalization(layer):
         gamma = layer.gamma.value if layer.scale else None
         beta = layer.beta.value if layer.center else None
         moving_mean, moving_variance = layer.moving_mean.value, layer.moving_variance.value
-        momentum, epsilon = layer.momentum, layer.epsilon
 
         def batch_normalization(x, training=False):
+            momentum, epsilon = layer.momentum, layer.epsilon
             axis = layer.axis % x.dim()
             shape = [1] * x.dim()
             shape[axis] = x.shape[axis]

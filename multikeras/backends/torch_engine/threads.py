@@ -57,6 +57,7 @@ class CpuSample:
     when: float
     everyone: int
     own: int
+    cores: frozenset = frozenset()
 
 
 def _sample(cores: frozenset) -> CpuSample | None:
@@ -71,7 +72,7 @@ def _sample(cores: frozenset) -> CpuSample | None:
                     everyone += user + nice + system + irq + softirq + steal  # steal: the hypervisor ran another guest
         with open("/proc/self/stat") as handle:
             fields = handle.read().rsplit(")", 1)[1].split()
-        return CpuSample(time.monotonic(), everyone, int(fields[11]) + int(fields[12]))  # utime + stime
+        return CpuSample(time.monotonic(), everyone, int(fields[11]) + int(fields[12]), cores)  # utime + stime
     except (OSError, ValueError, IndexError):
         return None
 
@@ -101,9 +102,11 @@ class BusyMeter:
             if now is None:
                 return 0.0
             last = self.last
-            if last is None or now.when - last.when > self.MAX_AGE:
+            if last is None or now.when - last.when > self.MAX_AGE or last.cores != cores:
                 time.sleep(self.WINDOW)
                 last, now = now, _sample(cores)
+                if now is None:
+                    return 0.0
             elif now.when - last.when < self.WINDOW:
                 return self.estimate  # too short a window to read: the previous estimate stands
             others = (now.everyone - last.everyone) - (now.own - last.own)

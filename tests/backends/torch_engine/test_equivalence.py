@@ -279,6 +279,50 @@ def test_a_subclassed_model_hands_training_to_its_layers_as_keras_does(cls):
         np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
 
 
+class _Masked(keras.Model):
+    """Masking before Dropout and BatchNormalization: their lowerings step aside for a masked input."""
+
+    def __init__(self):
+        super().__init__()
+        self.masking = keras.layers.Masking(0.0)
+        self.norm = keras.layers.BatchNormalization()
+        self.drop = keras.layers.Dropout(0.3, seed=2)
+        self.pool = keras.layers.GlobalAveragePooling1D()
+        self.out = keras.layers.Dense(1)
+
+    def call(self, x, training=None):
+        return self.out(self.pool(self.drop(self.norm(self.masking(x)))))
+
+
+def test_a_masked_input_goes_through_keras_own_calls():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 5, 3)).astype("float32")
+    X[::2, 3:] = 0.0  # padded steps
+    y = X.sum(axis=(1, 2))
+
+    def train():
+        model = _Masked()
+        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+        history = model.fit(X, y, epochs=2, batch_size=16, verbose=0)
+        return history.history, _flat(model.predict(X, verbose=0))
+
+    (history, predictions), (own_history, own_predictions) = _twice(train)
+    _assert_same_history(history, own_history)
+    np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
+
+
+def test_a_dropout_rate_changed_between_fits_is_used():
+    X, y = _data()
+
+    def train():
+        model = _mlp(dropout=0.5)
+        model.fit(X, y, epochs=1, verbose=0)
+        model.layers[1].rate = 0.1
+        return model.fit(X, y, epochs=1, verbose=0).history
+
+    _assert_same_history(*_twice(train))
+
+
 def test_an_unbuilt_subclassed_recipe_builds_without_warnings():
     import warnings
 

@@ -61,6 +61,16 @@ def test_keras_errors_and_warnings_come_through():
         torch_function(L.categorical_crossentropy, {})(torch.ones(4, 1), torch.ones(4, 1))
 
 
+def test_edge_cases_keras_accepts():
+    with pytest.warns(SyntaxWarning):  # one unit: Keras warns and goes on, with the loss's own options
+        got = torch_function(L.categorical_crossentropy, {"from_logits": True})(torch.ones(4, 1), torch.zeros(4, 1))
+    expected = keras.ops.convert_to_numpy(L.categorical_crossentropy(np.ones((4, 1)), np.zeros((4, 1), "float32"), from_logits=True))
+    np.testing.assert_allclose(got.numpy(), expected)
+    labels = ONE_HOT.astype(bool)  # boolean one-hot labels
+    got = torch_function(M.categorical_accuracy, {})(torch.as_tensor(labels), torch.as_tensor(PROBA)).numpy()
+    np.testing.assert_allclose(got, keras.ops.convert_to_numpy(M.categorical_accuracy(labels, PROBA)))
+
+
 def test_unknown_functions_and_options_stay_keras():
     assert torch_function(L.categorical_crossentropy, {"axis": 0}) is None
     assert torch_function(L.sparse_categorical_crossentropy, {"ignore_class": 0}) is None

@@ -42,13 +42,24 @@ def test_a_fit_restores_torch_threads_and_the_switch_fixes_or_leaves_them(monkey
 
 def test_the_meter_reads_other_processes_cpu_time_not_its_own(monkeypatch):
     """Two looks 2 s apart: 300 ticks on these cores, 100 of them this process's -> 1.0 core busy elsewhere."""
-    samples = iter([threads.CpuSample(10.0, 1000, 500), threads.CpuSample(12.0, 1300, 600), threads.CpuSample(12.01, 1301, 601)])
+    cores = frozenset({0, 1})
+    samples = iter([threads.CpuSample(10.0, 1000, 500, cores), threads.CpuSample(12.0, 1300, 600, cores), threads.CpuSample(12.01, 1301, 601, cores)])
     monkeypatch.setattr(threads, "_sample", lambda cores: next(samples))
     meter = threads.BusyMeter()
     meter.ticks = 100
     meter.last = next(samples)
-    assert meter.busy_cores(frozenset({0, 1})) == pytest.approx(1.0)
-    assert meter.busy_cores(frozenset({0, 1})) == pytest.approx(1.0)  # 10 ms later: too short to read, the estimate stands
+    assert meter.busy_cores(cores) == pytest.approx(1.0)
+    assert meter.busy_cores(cores) == pytest.approx(1.0)  # 10 ms later: too short to read, the estimate stands
+
+
+def test_a_look_over_other_cores_measures_a_fresh_window(monkeypatch):
+    """Counters since boot on another set of cores would read as years of work in a second."""
+    samples = iter([threads.CpuSample(2.0, 90_000, 0, frozenset({0, 1})), threads.CpuSample(2.05, 90_000, 0, frozenset({0, 1}))])
+    monkeypatch.setattr(threads, "_sample", lambda cores: next(samples))
+    monkeypatch.setattr(threads.time, "sleep", lambda seconds: None)
+    meter = threads.BusyMeter()
+    meter.last = threads.CpuSample(1.0, 10, 0, frozenset({0}))
+    assert meter.busy_cores(frozenset({0, 1})) == 0.0
 
 
 def test_a_stale_look_measures_a_fresh_window(monkeypatch):
