@@ -169,10 +169,9 @@ class OuterCall:
     cleared. Made once per model (it keeps the flat list of layers); entered every step."""
 
     def __init__(self, model):
-        from keras.src.backend.common import global_state
         from keras.src.layers.layer import CallContext
 
-        self.model, self.state, self.context_class = model, global_state, CallContext
+        self.model, self.state, self.context_class = model, _global_state(), CallContext
         self.layers = [model, *sublayers(model)]
 
     @contextlib.contextmanager

@@ -32,8 +32,9 @@ class MeanAccumulator:
 
     def __init__(self, metric, weighted: bool, values=None):
         self.metric, self.weighted = metric, weighted
-        self.values = values or self._torch_values(metric) or internals.mean_metric_values(metric)
-        self.in_torch = values is not None or self._torch_values(metric) is not None
+        in_torch = values or self._torch_values(metric)
+        self.values = in_torch or internals.mean_metric_values(metric)
+        self.in_torch = in_torch is not None
         self.dtype = getattr(torch, metric.dtype)
         self.total = torch.zeros((), dtype=getattr(torch, metric.dtype))
         self.count = torch.zeros((), dtype=getattr(torch, metric.dtype))

@@ -59,6 +59,20 @@ def test_plain_fit_evaluate_predict_match_keras_for_every_recipe(name):
     np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
 
 
+def _assert_trains_as_keras(build, X, y, **fit_kwargs):
+    """A compiled model from ``build()``, trained two epochs (batch 16) through the engine and
+    through Keras's loop: the same History and predictions."""
+
+    def train():
+        model = build()
+        history = model.fit(X, y, epochs=2, batch_size=16, verbose=0, **fit_kwargs)
+        return history.history, _flat(model.predict(X, verbose=0))
+
+    (history, predictions), (own_history, own_predictions) = _twice(train)
+    _assert_same_history(history, own_history)
+    np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
+
+
 def _mlp(dropout=0.0, n_classes=3):
     layers = [keras.Input((4,)), keras.layers.Dense(16, activation="relu")]
     if dropout:
@@ -111,34 +125,28 @@ def test_the_standard_losses_train_as_keras_does(loss, activation, metrics):
     if activation == "sigmoid":
         y = (X[:, :3] > 0).astype("float32")
 
-    def train():
+    def build():
         model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3, activation=activation)])
         model.compile(optimizer=keras.optimizers.Adam(0.01), loss=loss, metrics=metrics)
-        history = model.fit(X, y, epochs=2, batch_size=16, verbose=0, sample_weight=np.linspace(0.5, 1.5, len(X)))
-        return history.history, _flat(model.predict(X, verbose=0))
+        return model
 
-    (history, predictions), (own_history, own_predictions) = _twice(train)
-    _assert_same_history(history, own_history)
-    np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
+    _assert_trains_as_keras(build, X, y, sample_weight=np.linspace(0.5, 1.5, len(X)))
 
 
 def test_activation_layers_train_as_keras_does():
     """Activation layers lower to torch's builtins (relu, sigmoid, tanh), which have no signature."""
     X, y = _data()
 
-    def train():
+    def build():
         inputs = keras.Input((4,))
         hidden = keras.layers.Activation("tanh")(keras.layers.Dense(16)(inputs))
         hidden = keras.layers.Activation("relu")(keras.layers.Dense(8)(hidden))
         outputs = keras.layers.Activation("softmax")(keras.layers.Dense(3)(hidden))
         model = keras.Model(inputs, outputs)
         model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-        history = model.fit(X, y, epochs=2, batch_size=16, verbose=0)
-        return history.history, _flat(model.predict(X, verbose=0))
+        return model
 
-    (history, predictions), (own_history, own_predictions) = _twice(train)
-    _assert_same_history(history, own_history)
-    np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
+    _assert_trains_as_keras(build, X, y)
 
 
 def test_dropout_draws_as_keras_does_and_repeats_under_a_seed():
@@ -223,7 +231,7 @@ def test_layers_and_options_the_engine_leaves_to_keras_still_match():
     X, y = _data()
     y = (y > 0).astype("float32")
 
-    def train():
+    def build():
         model = keras.Sequential(
             [
                 keras.Input((4,)),
@@ -234,12 +242,9 @@ def test_layers_and_options_the_engine_leaves_to_keras_still_match():
             ]
         )
         model.compile(optimizer=keras.optimizers.RMSprop(0.01), loss="binary_crossentropy", metrics=[keras.metrics.AUC(name="auc"), "accuracy"])
-        history = model.fit(X, y, epochs=2, batch_size=16, verbose=0, validation_split=0.2)
-        return history.history, _flat(model.predict(X, verbose=0))
+        return model
 
-    (history, predictions), (own_history, own_predictions) = _twice(train)
-    _assert_same_history(history, own_history)
-    np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
+    _assert_trains_as_keras(build, X, y, validation_split=0.2)
 
 
 class _Subclassed(keras.Model):
@@ -300,15 +305,12 @@ def test_a_masked_input_goes_through_keras_own_calls():
     X[::2, 3:] = 0.0  # padded steps
     y = X.sum(axis=(1, 2))
 
-    def train():
+    def build():
         model = _Masked()
         model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
-        history = model.fit(X, y, epochs=2, batch_size=16, verbose=0)
-        return history.history, _flat(model.predict(X, verbose=0))
+        return model
 
-    (history, predictions), (own_history, own_predictions) = _twice(train)
-    _assert_same_history(history, own_history)
-    np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
+    _assert_trains_as_keras(build, X, y)
 
 
 def test_a_dropout_rate_changed_between_fits_is_used():
