@@ -49,6 +49,6 @@ def _fit(backend, model, x, y, **kwargs):
         kwargs["validation_data"] = _check_validation_data(model, kwargs["validation_data"])
     seed = current_seed()
     if seed is None or kwargs.get("shuffle", True) is not True or not _arrays_only(x):
-        return model.fit(x, y, **kwargs)
+        return model.fit(x=x, y=y, **kwargs)
     callbacks = list(kwargs.pop("callbacks", None) or [])
     return backend.seeded_fit(model, x, y, seed, callbacks, **kwargs)

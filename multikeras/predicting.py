@@ -25,7 +25,7 @@ def faster_predict(model, enabled=True):
 def predict(model, x, lean_step=True, **kwargs):
     """``model.predict(x, **kwargs)``, faster where multikeras knows how."""
     with faster_predict(model, enabled=lean_step):
-        return model.predict(x, **kwargs)
+        return model.predict(x=x, **kwargs)
 
 
 def flatten_predictions(predictions) -> np.ndarray:

@@ -85,6 +85,11 @@ def _check_names(expected, x: dict, name: str) -> None:
 def _check_shape(array: np.ndarray, expected, name: str, what: str) -> None:
     if expected is None or len(expected) == 0:
         return
+    # Keras's functional models squeeze or add a trailing axis of size 1 themselves
+    if array.ndim == len(expected) + 1 and array.shape[-1] == 1:
+        array = array.reshape(array.shape[:-1])
+    elif array.ndim == len(expected) - 1 and expected[-1] == 1:
+        expected = expected[:-1]
     if array.ndim != len(expected) or any(e is not None and e != a for e, a in zip(expected[1:], array.shape[1:])):
         shown = "(n_samples, " + ", ".join("?" if e is None else str(e) for e in expected[1:]) + ")"
         raise ValueError(f"{name} has shape {array.shape} but {what} expects {shown}; reshape it or select the right columns.")

@@ -7,9 +7,11 @@ files are never edited.
 
 - ``scikeras_exclusions.toml``: tests that are not ours to pass (scikeras's private helpers,
   the network), deselected, each with its reason;
-- ``scikeras_gaps.toml``: tests scikeras passes and we do not yet, each with the gap it shows;
-  they run as expected failures, so the suite stays green while the list shrinks, and one that
-  starts passing is reported so it can leave the list.
+- ``scikeras_deviations.toml``: tests where we behave differently on purpose (scikit-learn's
+  conventions, a feature scikeras lacks), each with its reason; they run as strict expected
+  failures, so one that starts passing fails the run;
+- ``scikeras_gaps.toml``: tests we do not pass and scikeras fails too, each with its reason;
+  they run as expected failures, and one that starts passing is reported so it can leave the list.
 
 The summary line gives passed, failed, excluded and the gaps. ``MULTIKERAS_PEER_TARGET=scikeras``
 runs the same suite against scikeras itself, for the baseline.
@@ -18,6 +20,7 @@ runs the same suite against scikeras itself, for the baseline.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 import tomllib
@@ -32,6 +35,7 @@ from multikeras import sklearn as ours
 
 EXCLUSIONS = Path(__file__).with_name("scikeras_exclusions.toml")
 GAPS = Path(__file__).with_name("scikeras_gaps.toml")
+DEVIATIONS = Path(__file__).with_name("scikeras_deviations.toml")
 TARGET = os.environ.get("MULTIKERAS_PEER_TARGET", "multikeras")
 
 
@@ -65,12 +69,18 @@ def _entries(path: Path, table: str) -> dict[str, str]:
     return {entry["test"]: entry["reason"] for entry in entries}
 
 
-def _match(nodeid: str, listed: dict[str, str]) -> str | None:
-    """The reason of the entry naming this test: its id, its file, or its function with any parameters."""
-    for prefix, reason in listed.items():
+def _entry(nodeid: str, listed: dict[str, str]) -> str | None:
+    """The entry naming this test: its id, its file, or its function with any parameters."""
+    for prefix in listed:
         if nodeid == prefix or nodeid.startswith((prefix + "[", prefix + "::")):
-            return reason
+            return prefix
     return None
+
+
+def _match(nodeid: str, listed: dict[str, str]) -> str | None:
+    """The reason of the entry naming this test, if one does."""
+    prefix = _entry(nodeid, listed)
+    return None if prefix is None else listed[prefix]
 
 
 def _tensorflow_stand_in() -> None:
@@ -93,8 +103,9 @@ def pytest_collection_finish(session):
 
 _redirect()
 _tensorflow_stand_in()
-_EXCLUDED: list[str] = []
+_EXCLUDED: set[str] = set()  # the exclusion entries that matched something
 _GAP_IDS: set[str] = set()
+_DEVIATION_IDS: set[str] = set()
 
 
 def pytest_ignore_collect(collection_path, config):
@@ -105,21 +116,26 @@ def pytest_ignore_collect(collection_path, config):
     except ValueError:
         return None
     if relative in _entries(EXCLUSIONS, "exclude"):
-        _EXCLUDED.append(relative)
+        _EXCLUDED.add(relative)
         return True
     return None
 
 
 def pytest_collection_modifyitems(config, items):
-    excluded, gaps = _entries(EXCLUSIONS, "exclude"), _entries(GAPS, "gap")
+    excluded, gaps, deviations = _entries(EXCLUSIONS, "exclude"), _entries(GAPS, "gap"), _entries(DEVIATIONS, "deviation")
     keep, dropped = [], []
     for item in items:
-        if _match(item.nodeid, excluded):
+        entry = _entry(item.nodeid, excluded)
+        if entry:
             dropped.append(item)
-            _EXCLUDED.append(item.nodeid)
+            _EXCLUDED.add(entry)
             continue
+        deviation = _match(item.nodeid, deviations) if TARGET != "scikeras" else None
+        if deviation:
+            item.add_marker(pytest.mark.xfail(reason=f"deliberate difference: {deviation}", strict=True))
+            _DEVIATION_IDS.add(item.nodeid)
         gap = _match(item.nodeid, gaps)
-        if gap:
+        if gap and not deviation:
             item.add_marker(pytest.mark.xfail(reason=f"known gap: {gap}", strict=False))
             _GAP_IDS.add(item.nodeid)
         keep.append(item)
@@ -129,15 +145,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_terminal_summary(terminalreporter):
+    from .__main__ import COUNTS, summary_line, target_name
+
     stats = terminalreporter.stats
     count = {key: len(stats.get(key, [])) for key in ("passed", "failed", "error", "skipped")}
-    still = sum(report.nodeid in _GAP_IDS for report in stats.get("xfailed", []))
-    closed = sorted(report.nodeid for report in stats.get("xpassed", []) if report.nodeid in _GAP_IDS)
-    terminalreporter.write_line(
-        f"scikeras 0.13.0 suite against {'scikeras' if TARGET == 'scikeras' else 'multikeras.sklearn'} ({multikeras.active_backend()}): "
-        f"{count['passed']} passed, {count['failed']} failed, {count['error']} errors, {count['skipped']} skipped, "
-        f"{len(_EXCLUDED)} excluded tests and files (peer/scikeras_exclusions.toml), "
-        f"{still} known gaps still failing and {len(closed)} now passing (peer/scikeras_gaps.toml)"
-    )
-    for nodeid in closed:
+    count["excluded"] = sorted(_EXCLUDED)  # entries; in one-file runs the runner adds the whole files
+    count["gaps"] = sum(report.nodeid in _GAP_IDS for report in stats.get("xfailed", []))
+    count["deviations"] = sum(report.nodeid in _DEVIATION_IDS for report in stats.get("xfailed", []))
+    count["closed"] = sorted(report.nodeid for report in stats.get("xpassed", []) if report.nodeid in _GAP_IDS)
+    if os.environ.get(COUNTS):
+        Path(os.environ[COUNTS]).write_text(json.dumps(count))
+    terminalreporter.write_line(summary_line(count, multikeras.active_backend(), target_name()))
+    for nodeid in count["closed"]:
         terminalreporter.write_line(f"  passes on {multikeras.active_backend()}; once it passes on torch and JAX, remove it from peer/scikeras_gaps.toml: {nodeid}")

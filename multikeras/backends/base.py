@@ -57,4 +57,4 @@ class Backend:
         """``model.fit`` whose epoch ``e`` sees batches in an order keyed by ``(seed, e)``."""
         from .shuffling import EpochKeyedShuffle
 
-        return model.fit(x, y, callbacks=[EpochKeyedShuffle(seed, self.reseed), *callbacks], **fit_kwargs)
+        return model.fit(x=x, y=y, callbacks=[EpochKeyedShuffle(seed, self.reseed), *callbacks], **fit_kwargs)

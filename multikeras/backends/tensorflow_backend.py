@@ -38,4 +38,4 @@ class TensorFlowBackend(Backend):
 
         dataset, epoch, fit_kwargs = reshuffling_dataset(x, y, seed, **fit_kwargs)
         keyed = EpochKeyedShuffle(seed, lambda _seed, number: epoch.assign(number))
-        return model.fit(dataset, callbacks=[keyed, *callbacks], **fit_kwargs)
+        return model.fit(x=dataset, callbacks=[keyed, *callbacks], **fit_kwargs)

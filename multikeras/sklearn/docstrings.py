@@ -13,26 +13,33 @@ __all__ = ["PARAMETERS", "ATTRIBUTES", "assemble"]
 PARAMETERS = {
     "model": """model : callable or keras.Model
     Build function returning a Keras model (compiled or not). It may take ``meta`` (dict of
-    fitted metadata: ``n_features_in_``, ``n_outputs_``, ``n_classes_``, ``classes_``,
-    ``target_type_``...), ``compile_kwargs`` (optimizer, loss, metrics built from this
-    estimator's parameters), ``X`` (the training inputs, e.g. to adapt Normalization layers)
-    and its own parameters, given as ``model__name`` or, when the function names them, plainly.""",
+    fitted metadata: ``n_features_in_``, ``X_shape_``, ``X_dtype_``, ``y_dtype_``, ``y_ndim_``,
+    ``n_outputs_``, ``n_outputs_expected_``, ``n_classes_``, ``classes_``, ``target_type_``,
+    the encoders), ``compile_kwargs`` (optimizer, loss, metrics built from this estimator's
+    parameters; the loss is None unless ``loss`` is set), ``params`` (``get_params()``), ``X``
+    (the training inputs, e.g. to adapt Normalization layers) and its own parameters, given as
+    ``model__name`` or plainly. A ``keras.Model`` is used as given, its weights kept. None: a
+    subclass's ``_keras_build_fn`` builds it.""",
     "build_fn": """build_fn : callable
-    scikeras's older name for ``model``.""",
+    scikeras's older name for ``model`` (warns).""",
     "warm_start": """warm_start : bool, default=False
-    Keep training the existing ``model_`` on the next ``fit`` instead of building anew.""",
+    Keep training the existing ``model_`` on the next ``fit`` instead of building anew
+    (``history_`` restarts, as in scikeras; ``partial_fit`` appends to it).""",
     "random_state": """random_state : int, RandomState or None, default=None
     Seeds Python, NumPy and the backend (``keras.utils.set_random_seed``) before building and
-    before each fit, so the same value gives the same fit, shuffling included, on every backend.""",
+    before each fit, so the same int gives the same fit, shuffling included, on every backend.
+    A RandomState is drawn from (and so advanced) by each fit, as in scikit-learn.""",
     "optimizer": """optimizer : str, class or keras.optimizers.Optimizer, default="rmsprop"
     Compiles a model the build function left uncompiled; ``optimizer__*`` sets its arguments.""",
     "loss": """loss : str, class, keras.losses.Loss or None, default=None
     Compiles an uncompiled model; ``loss__*`` sets its arguments. None picks the task's loss:
     {default_loss}.""",
-    "metrics": """metrics : list or None, default=None
-    Keras metrics to compile an uncompiled model with.""",
+    "metrics": """metrics : str, class, list, dict or None, default=None
+    Keras metrics to compile an uncompiled model with (a lone one is put in a list);
+    ``metrics__*`` configures the classes among them.""",
     "batch_size": """batch_size : int or None, default=None
-    Samples per gradient step (Keras's default, 32, when None); also the predict batch.""",
+    Samples per gradient step (Keras's default, 32, when None; -1 for all of X); also the
+    predict batch.""",
     "validation_batch_size": """validation_batch_size : int or None, default=None
     As in ``keras.Model.fit``.""",
     "verbose": """verbose : int, default=1

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 from sklearn.base import RegressorMixin
 
 from .base import BaseWrapper
 from .docstrings import assemble
+from .encoders import RegressionTargetEncoder
 
 __all__ = ["KerasRegressor"]
 
@@ -15,7 +15,8 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
     __doc__ = assemble(
         """scikit-learn regressor around a Keras model; R² is its score.
 
-        A 1-D y gives 1-D predictions; a 2-D y (n_samples, n_outputs) gives 2-D predictions.""",
+        A 1-D y gives 1-D predictions; a 2-D y (n_samples, n_outputs) gives 2-D predictions,
+        float64 either way, as scikit-learn's regressors return them.""",
         ["model_", "history_", "n_features_in_", "n_outputs_", "target_type_"],
         default_loss='"mse"',
         class_weight="Classifiers only: a regressor raises; weight samples with ``sample_weight``.",
@@ -23,21 +24,18 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
 
     _y_numeric = True
 
+    @property
+    def target_encoder(self):
+        """Targets as float32 for the model; predictions float64, shaped like y."""
+        return RegressionTargetEncoder()
+
     def _default_loss(self, model):
         return "mse"
 
-    def _fit_targets(self, y, reset, classes=None):
+    def _sample_weights(self, y, sample_weight):
         if self.class_weight is not None:
             raise ValueError("class_weight applies to classifiers; for a regressor pass sample_weight to fit.")
-        y = np.asarray(y, dtype=np.float32)
-        if reset:
-            self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
-            self.target_type_ = "continuous" if y.ndim == 1 else "continuous-multioutput"
-        return y
-
-    def predict(self, X, **kwargs):
-        raw = np.asarray(self._main_output(self._raw_predict(X, **kwargs)), dtype=np.float64)
-        return raw.reshape(len(raw)) if self.target_type_ == "continuous" else raw.reshape(len(raw), -1)
+        return super()._sample_weights(y, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

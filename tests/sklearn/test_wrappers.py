@@ -74,10 +74,10 @@ def test_grid_search_tunes_a_callback_parameter():
     stopper = keras.callbacks.EarlyStopping(monitor="loss", patience=9)
     search = GridSearchCV(regressor(callbacks=[stopper]), {"callbacks__0__patience": [1, 2]}, cv=2).fit(X_REG, Y_REG)
     assert search.best_params_["callbacks__0__patience"] in (1, 2)
-    configured = regressor(callbacks=[stopper], callbacks__0__patience=2)._callbacks()[0]
+    configured = regressor(callbacks=[stopper], callbacks__0__patience=2)._callbacks("fit")[0]
     assert configured.patience == 2 and stopper.patience == 9  # the caller's callback is untouched
     with pytest.raises(ValueError, match="Did you mean 'patience'"):
-        regressor(callbacks=[stopper], callbacks__0__patiense=2)._callbacks()
+        regressor(callbacks=[stopper], callbacks__0__patiense=2)._callbacks("fit")
 
 
 def test_clone_keeps_routed_parameters_and_pickle_keeps_the_fit():
@@ -92,10 +92,10 @@ def test_clone_keeps_routed_parameters_and_pickle_keeps_the_fit():
 def test_warm_start_and_partial_fit_keep_training_the_same_model():
     model = regressor(warm_start=True, epochs=2).fit(X_REG, Y_REG)
     first = model.model_
-    model.fit(X_REG, Y_REG)
-    assert model.model_ is first and len(model.history_["loss"]) == 4
-    model.partial_fit(X_REG, Y_REG)
-    assert len(model.history_["loss"]) == 5
+    model.fit(X_REG, Y_REG)  # the same model trains on; its history restarts, as in scikeras
+    assert model.model_ is first and len(model.history_["loss"]) == 2 and model.current_epoch == 2
+    model.partial_fit(X_REG, Y_REG)  # partial_fit counts on
+    assert len(model.history_["loss"]) == 3 and model.current_epoch == 3
 
 
 def test_multi_output_regression_keeps_2d_predictions():
