@@ -254,7 +254,7 @@ class BaseWrapper(BaseEstimator):
 
     def _build_kwargs(self, build, inputs) -> dict:
         params = self.get_params()
-        model_params = {k: v for k, v in routing.routed(params, "model").items() if "__" not in k}
+        model_params = routing.own(routing.routed(params, "model"))
         given = {**{k: v for k, v in self._extra_params.items() if not routing.is_routed(k)}, **model_params}
         accepted = routing.accepted_names(build)
         name = getattr(build, "__name__", type(build).__name__)
@@ -309,6 +309,12 @@ class BaseWrapper(BaseEstimator):
         own = keras_args.callbacks(staged.get("callbacks"), routing.routed(staged, "callbacks"), f"{stage}__callbacks")
         return shared + own
 
+    def _stage_arguments(self, stage) -> dict:
+        """``fit__*`` or ``predict__*`` keys for Keras's call (their callbacks go through ``_callbacks``)."""
+        own = routing.own(routing.routed(self.get_params(), stage))
+        own.pop("callbacks", None)
+        return own
+
     # ---- fit / predict ------------------------------------------------------------------
     def _seed(self):
         """Seed from random_state and return the seed (None: unseeded); each fit call of the
@@ -327,7 +333,6 @@ class BaseWrapper(BaseEstimator):
         extra_callbacks = overrides.pop("callbacks", None)
         if overrides.get("validation_data") is not None:
             overrides["validation_data"] = self._validation_data(*overrides["validation_data"])
-        routed = {k: v for k, v in routing.routed(self.get_params(), "fit").items() if "__" not in k and k != "callbacks"}
         kwargs = {
             "batch_size": self.batch_size,
             "validation_batch_size": self.validation_batch_size,
@@ -335,7 +340,7 @@ class BaseWrapper(BaseEstimator):
             "verbose": self.verbose,
             "shuffle": self.shuffle,
             "validation_split": self.validation_split,
-            **routed,
+            **self._stage_arguments("fit"),
             **overrides,
             "callbacks": self._callbacks("fit") + keras_args.callbacks(extra_callbacks, {}, "fit's callbacks"),
         }
@@ -418,8 +423,7 @@ class BaseWrapper(BaseEstimator):
         if not self.initialized_:
             check_is_fitted(self, "model_")
         X, _ = self._validate(X, reset=False)
-        routed = {k: v for k, v in routing.routed(self.get_params(), "predict").items() if "__" not in k and k != "callbacks"}
-        options = {"batch_size": self.batch_size, "verbose": 0, **routed, **kwargs}
+        options = {"batch_size": self.batch_size, "verbose": 0, **self._stage_arguments("predict"), **kwargs}
         inputs = self._model_inputs(X)
         options["batch_size"] = _whole_batch(options["batch_size"], inputs, "batch_size")
         options["callbacks"] = self._callbacks("predict") + keras_args.callbacks(options.pop("callbacks", None), {}, "predict's callbacks")

@@ -19,7 +19,7 @@ KERAS_RESOLVED_METRICS = frozenset({"acc", "accuracy", "ce", "crossentropy"})
 
 def compile_kwargs(params: dict, loss_value) -> dict:
     """``Model.compile`` arguments from the wrapper's parameters, with ``loss_value`` as the loss."""
-    extra = {key: value for key, value in routing.routed(params, "compile").items() if "__" not in key}
+    extra = routing.own(routing.routed(params, "compile"))
     return {
         "optimizer": optimizer(params["optimizer"], routing.routed(params, "optimizer")),
         "loss": loss(loss_value, routing.routed(params, "loss")),
@@ -90,7 +90,7 @@ def callbacks(spec, params, where: str) -> list:
 
     if spec is None:
         return []
-    if isinstance(spec, keras.callbacks.Callback) or isinstance(spec, type):
+    if isinstance(spec, (keras.callbacks.Callback, type)):
         return [_configured(spec, params, where)]
     if isinstance(spec, dict):
         items = spec.items()
