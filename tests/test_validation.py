@@ -116,3 +116,11 @@ def test_datasets_pass_through_unchecked():
 
     history = multikeras.fit(_regressor(), batches(), steps_per_epoch=2, epochs=1, shuffle=False, verbose=0)
     assert len(history.history["loss"]) == 1
+
+
+def test_a_trailing_axis_of_one_is_accepted_as_keras_accepts_it():
+    # Keras's functional models squeeze (n, 4, 1) to (n, 4) themselves; the check follows them
+    history = fit(classifier(), X[:, :, None], LABELS)
+    assert np.isfinite(history.history["loss"][0])
+    with pytest.raises(ValueError, match=r"x has shape \(12, 4, 2\)"):
+        fit(classifier(), np.repeat(X[:, :, None], 2, axis=2), LABELS)

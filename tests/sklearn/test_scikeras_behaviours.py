@@ -181,3 +181,26 @@ def test_a_loss_the_build_function_overrides_is_an_error():
     with pytest.raises(ValueError, match="loss='mse' but model compiled with 'mae'"):
         KerasRegressor(compiles_mae, loss="mse", verbose=0).fit(X, Y.astype(float))
     KerasRegressor(compiles_mae, loss="mean_absolute_error", epochs=1, verbose=0).fit(X, Y.astype(float))  # same loss, other name
+
+
+def test_history_names_short_metrics_in_full_and_build_fn_warns():
+    clf = KerasClassifier(build_fn=compiled_with_all, loss="binary_crossentropy", metrics=["mse"], epochs=1, verbose=0)
+    with pytest.warns(UserWarning, match="``build_fn`` will be renamed to ``model``"):
+        clf.fit(X, Y)
+    assert "mean_squared_error" in clf.history_ and "mse" not in clf.history_
+
+
+def test_routed_parameters_read_as_attributes():
+    clf = KerasClassifier(scikeras_style_binary, fit__batch_size=8)
+    assert clf.fit__batch_size == 8
+    with pytest.raises(AttributeError):
+        clf.fit__epochs
+
+
+def test_a_zero_weight_leaves_its_row_out():
+    weights = np.where(np.arange(len(Y)) % 3 == 0, 0.0, 1.0)
+    kept = weights > 0
+    make = lambda: KerasClassifier(scikeras_style_binary, batch_size=8, epochs=2, verbose=0, random_state=0)  # noqa: E731
+    weighted = make().fit(X, Y, sample_weight=weights)
+    subset = make().fit(X[kept], Y[kept])
+    np.testing.assert_allclose(weighted.history_["loss"], subset.history_["loss"], rtol=1e-6)
