@@ -3,7 +3,10 @@
 The CLI, ``compare`` and the scikit-learn wrappers all train through it. It adds:
 
 - input checks (:mod:`multikeras.validation`): shapes, NaN/inf, empty data, input names of
-  multi-input models, and labels converted to the loss's format (one-hot <-> integer);
+  multi-input models, labels converted to the loss's format (one-hot <-> integer), and no
+  Normalization layer left un-adapted;
+- the first non-finite loss raises :class:`multikeras.nan_guard.NonFiniteLossError`
+  (``nan_guard=False`` trains on, as Keras does);
 - once :func:`multikeras.set_seed` was called, epoch ``e`` shuffles in an order that depends
   on ``(seed, e)`` only (:mod:`multikeras.backends.shuffling`), so a run resumed from a backup sees
   the same batches as an uninterrupted one. ``shuffle=False`` keeps Keras's order;
@@ -18,7 +21,7 @@ import numpy as np
 
 from . import backends
 from .seeding import current_seed
-from .validation import check_fit_data
+from .validation import check_adapted, check_fit_data
 
 __all__ = ["fit"]
 
@@ -36,14 +39,28 @@ def _check_validation_data(model, validation_data):
     return validation_data
 
 
-def fit(model, x=None, y=None, lean_step=True, steps_per_execution="auto", **kwargs):
+def fit(model, x=None, y=None, lean_step=True, steps_per_execution="auto", nan_guard=True, **kwargs):
     """Train ``model`` like ``model.fit(x, y, **kwargs)`` and return its History."""
     backend = backends.current()
     with backend.fit_speedups(model, kwargs.get("callbacks"), lean_step, steps_per_execution):
-        return _fit(backend, model, x, y, **kwargs)
+        return _fit(backend, model, x, y, nan_guard, **kwargs)
 
 
-def _fit(backend, model, x, y, **kwargs):
+def _guarded(callbacks, nan_guard: bool) -> list:
+    """A NaN guard ahead of the callbacks, so it raises before a checkpoint saves a NaN epoch.
+
+    Added after the speed-ups were chosen: it reads the loss when it is handed one, so it must
+    not stop JAX and TensorFlow from grouping steps.
+    """
+    from .nan_guard import NaNGuard, enabled
+
+    callbacks = list(callbacks or [])
+    return [NaNGuard(), *callbacks] if enabled(nan_guard) else callbacks
+
+
+def _fit(backend, model, x, y, nan_guard, **kwargs):
+    check_adapted(model)
+    kwargs["callbacks"] = _guarded(kwargs.get("callbacks"), nan_guard)
     x, y = check_fit_data(model, x, y)
     if kwargs.get("validation_data") is not None:
         kwargs["validation_data"] = _check_validation_data(model, kwargs["validation_data"])

@@ -15,11 +15,48 @@ import numpy as np
 
 from .loss_formats import is_one_hot, is_sparse, loss_name
 
-__all__ = ["check_fit_data", "LabelFormatWarning"]
+__all__ = ["check_fit_data", "check_adapted", "LabelFormatWarning", "NotAdaptedError"]
 
 
 class LabelFormatWarning(UserWarning):
     """Labels were converted to the format the loss expects (one-hot <-> integer)."""
+
+
+class NotAdaptedError(ValueError):
+    """A preprocessing layer with an ``adapt`` step was never adapted and has no given statistics."""
+
+
+def _never_adapted(layer) -> bool:
+    """A Normalization without ``mean``/``variance`` whose statistics are still their initial 0 and 1
+    (``adapt`` builds the layer, so an unbuilt one was never adapted), or a Discretization with no bins."""
+    import keras
+
+    if isinstance(layer, keras.layers.Normalization) and layer.input_mean is None:
+        if not layer.built:
+            return True
+        mean, variance = keras.ops.convert_to_numpy(layer.adapt_mean), keras.ops.convert_to_numpy(layer.adapt_variance)
+        return bool(np.all(mean == 0) and np.all(variance == 1))
+    return isinstance(layer, keras.layers.Discretization) and layer.bin_boundaries is None
+
+
+def check_adapted(model) -> None:
+    """Refuse a model whose Normalization (or Discretization) layer was never adapted.
+
+    Such a layer trains on initial statistics: on the housing recipes that is a NaN loss from
+    the first epoch and a saved model that looks fine. Raises :class:`NotAdaptedError`.
+    """
+    from .backends.keras_internals import sublayers
+
+    stale = [layer for layer in sublayers(model) if _never_adapted(layer)]
+    if stale:
+        names = ", ".join(f"{layer.name!r} ({type(layer).__name__})" for layer in stale)
+        layers, were, them = ("Layers", "were", "them") if len(stale) > 1 else ("Layer", "was", "it")
+        raise NotAdaptedError(
+            f"{layers} {names} of model {model.name!r} {were} never adapted and {'have' if len(stale) > 1 else 'has'} "
+            f"no given statistics, so {'they' if len(stale) > 1 else 'it'} would train on placeholders (a NaN loss, here or later). Call layer.adapt(X_train) on {them} before fit, or give "
+            f"Normalization(mean=..., variance=...); a recipe adapts when built with its data: "
+            f"recipe.build_model(**recipe.data_hparams(X_train))."
+        )
 
 
 def _is_arraylike(data) -> bool:

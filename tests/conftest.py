@@ -54,3 +54,19 @@ def run_python(code, env_update=None, timeout=300):
         else:
             env[key] = value
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+_FAULT_SUMMARIES = []
+
+
+@pytest.fixture
+def fault_summary():
+    """Lines a fault test reports; printed in pytest's closing summary, so CI's log shows them."""
+    return _FAULT_SUMMARIES.append
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _FAULT_SUMMARIES:
+        terminalreporter.section("fault tests")
+        for line in _FAULT_SUMMARIES:
+            terminalreporter.write_line(line)

@@ -1,8 +1,13 @@
+import json
+import zipfile
+
+import keras
 import numpy as np
 import pytest
 
 import multikeras
 from multikeras.recipes import regression_mlp
+from multikeras.saving import UnregisteredClassError, _unknown_objects
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +71,6 @@ def test_unknown_suffix_names_the_formats(tmp_path):
 
 
 def test_saved_config_names_only_public_optimizer_modules(model, tmp_path):
-    import json
-    import zipfile
-
     path = multikeras.save_model(model, tmp_path / "m.keras")
     config = json.loads(zipfile.ZipFile(path).read("config.json"))
     assert config["compile_config"]["optimizer"]["module"] == "keras.optimizers"
@@ -81,3 +83,111 @@ def test_backend_private_modules_are_rewritten_anywhere_in_the_config():
     assert _publicize(config)
     assert config == {"a": [{"module": "keras.optimizers"}], "b": {"module": "keras.layers"}}
     assert not _publicize(config)
+
+
+# ---- loading errors that help ------------------------------------------------------------
+TEST_PACKAGE = "multikeras_tests"
+
+
+@keras.saving.register_keras_serializable(package=TEST_PACKAGE)
+class Doubler(keras.layers.Layer):
+    def call(self, x):
+        return x * 2.0
+
+
+class Unregistered(keras.layers.Layer):
+    def call(self, x):
+        return x * 2.0
+
+
+def _save_tiny(tmp_path, layer, name="m.keras"):
+    inputs = keras.Input((3,))
+    return multikeras.save_model(keras.Model(inputs, keras.layers.Dense(1)(layer(inputs))), tmp_path / name)
+
+
+def _rewrite(path, **edits):
+    """A copy of the archive with each named JSON member (``config``, ``metadata``) passed through its edit."""
+    target = path.with_name("edited.keras")
+    with zipfile.ZipFile(path) as archive, zipfile.ZipFile(target, "w") as out:
+        for item in archive.infolist():
+            data = archive.read(item)
+            edit = edits.get(item.filename.removesuffix(".json"))
+            out.writestr(item, json.dumps(edit(json.loads(data))) if edit else data)
+    return target
+
+
+def _rename_class(old, new, module=None):
+    """An edit that renames every serialized ``old`` class to ``new`` (its registered name too)."""
+
+    def edit(node):
+        if isinstance(node, dict):
+            if node.get("class_name") == old:
+                node["class_name"] = new
+                if node.get("registered_name"):
+                    node["registered_name"] = node["registered_name"].replace(old, new)
+                node["module"] = module or node.get("module")
+            return {key: edit(value) for key, value in node.items()}
+        return [edit(value) for value in node] if isinstance(node, list) else node
+
+    return edit
+
+
+def test_unregistered_class_is_named_with_both_fixes_on_the_first_line(tmp_path):
+    path = _rewrite(_save_tiny(tmp_path, Doubler()), config=_rename_class("Doubler", "Vanished", "no_such_package.layers"))
+    with pytest.raises(UnregisteredClassError) as caught:
+        multikeras.load_model(path)
+    first = str(caught.value).splitlines()[0]
+    assert "edited.keras" in first and "class Vanished" in first
+    assert 'registered as "multikeras_tests>Vanished"' in first
+    assert "module no_such_package.layers, which is not importable here" in first
+    assert '@keras.saving.register_keras_serializable(package="multikeras_tests")' in first
+    assert 'custom_objects={"multikeras_tests>Vanished": Vanished}' in first
+    multikeras.load_model(path, custom_objects={"multikeras_tests>Vanished": Doubler})  # the fix it names works
+
+
+def test_class_saved_unregistered_is_named_with_the_key_custom_objects_needs(tmp_path):
+    path = _save_tiny(tmp_path, Unregistered())
+    with pytest.raises(UnregisteredClassError) as caught:
+        multikeras.load_model(path, compile=False)
+    first = str(caught.value).splitlines()[0]
+    assert "class Unregistered (saved unregistered, from module" in first
+    assert 'custom_objects={"Unregistered": Unregistered}' in first and "register_keras_serializable(package=" in first
+    multikeras.load_model(path, compile=False, custom_objects={"Unregistered": Unregistered})
+
+
+def test_builtin_recipe_and_given_objects_are_not_flagged():
+    from multikeras.recipes import wide_deep_subclassed
+
+    function = {"module": "builtins", "class_name": "function", "config": "mean_absolute_error", "registered_name": "function"}
+    config = [
+        {"module": "keras.layers", "class_name": "Dense", "registered_name": None},
+        {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": "Functional"},
+        {
+            "module": wide_deep_subclassed.__name__,
+            "class_name": "WideAndDeepModel",
+            "registered_name": "multikeras_recipes>WideAndDeepModel",
+        },
+        {"module": None, "class_name": "__keras_tensor__", "registered_name": None},
+        {"module": "my.module", "class_name": "Mine", "registered_name": "Mine"},
+        function,
+        {**function, "config": "my_loss"},
+    ]
+    assert sorted(_unknown_objects(config, {})) == ["Mine", "my_loss"]
+    assert not _unknown_objects(config, {"Mine": Doubler, "my_loss": lambda y, p: y})
+
+
+def test_failed_load_of_a_file_from_a_newer_keras_names_both_versions(tmp_path):
+    def newer(metadata):
+        return {**metadata, "keras_version": "99.0.0"}
+
+    path = _rewrite(_save_tiny(tmp_path, Doubler()), metadata=newer, config=_rename_class("Dense", "DenseFromTheFuture"))
+    with pytest.raises(ValueError) as caught:
+        multikeras.load_model(path)
+    first = str(caught.value).splitlines()[0]
+    assert f"written by Keras 99.0.0 and this is Keras {keras.__version__}" in first
+    assert "pip install -U keras" in first and f"re-save the model with Keras {keras.__version__}" in first
+
+
+def test_file_from_a_newer_keras_that_loads_is_not_refused(tmp_path):
+    path = _rewrite(_save_tiny(tmp_path, Doubler()), metadata=lambda metadata: {**metadata, "keras_version": "99.0.0"})
+    assert multikeras.load_model(path).predict(np.ones((2, 3), dtype=np.float32), verbose=0).shape == (2, 1)

@@ -5,7 +5,7 @@ import pytest
 
 import keras
 import multikeras
-from multikeras.validation import LabelFormatWarning
+from multikeras.validation import LabelFormatWarning, NotAdaptedError
 
 
 def classifier(loss="sparse_categorical_crossentropy"):
@@ -124,3 +124,18 @@ def test_a_trailing_axis_of_one_is_accepted_as_keras_accepts_it():
     assert np.isfinite(history.history["loss"][0])
     with pytest.raises(ValueError, match=r"x has shape \(12, 4, 2\)"):
         fit(classifier(), np.repeat(X[:, :, None], 2, axis=2), LABELS)
+
+
+def test_an_unadapted_normalization_is_refused_before_training():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Normalization(name="scale"), keras.layers.Dense(3, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    with pytest.raises(NotAdaptedError, match=r"Layer 'scale' \(Normalization\) of model .* never adapted.*layer.adapt\(X_train\)"):
+        fit(model, X, LABELS)
+    model.get_layer("scale").adapt(X)
+    fit(model, X, LABELS)  # adapted: trains
+
+
+def test_normalization_with_given_statistics_needs_no_adapt():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Normalization(mean=0.0, variance=1.0), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    fit(model, X, X[:, 0])

@@ -5,25 +5,50 @@ Keras writes checkpoints in place. A process killed mid-write leaves a truncated
 between them resumes the wrong epoch from the right weights. Here every file is written
 atomically (:func:`multikeras.atomic_io.atomic_path`) and a backup is one weights file per
 epoch plus a small state file naming it, replaced last: a reader sees the old backup or the
-new one, whole.
+new one, whole. Neither ever replaces a finite model with one whose weights hold NaN or inf:
+a diverged epoch is skipped with a warning, and the last good file stays.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
+
+import numpy as np
 
 from ..atomic_io import atomic_path, write_json
 from ..backends import keras_internals
 from ..saving import save_model
 
-__all__ = ["ModelCheckpoint", "BackupAndRestore"]
+__all__ = ["ModelCheckpoint", "BackupAndRestore", "NonFiniteWeightsWarning"]
+
+
+class NonFiniteWeightsWarning(UserWarning):
+    """A checkpoint or backup was skipped because the model's weights are no longer finite."""
+
+
+def _finite(model, what: str, path, epoch: int) -> bool:
+    """Whether every weight is finite; if not, warn that ``what`` at ``path`` is kept as it was."""
+    import keras
+
+    if all(np.isfinite(keras.ops.convert_to_numpy(weight)).all() for weight in model.weights):
+        return True
+    warnings.warn(
+        f"Epoch {epoch + 1}: the model's weights hold NaN or inf, so the {what} {str(path)!r} was not "
+        f"replaced; it keeps the last finite model. Lower the learning rate or scale the inputs.",
+        NonFiniteWeightsWarning,
+        stacklevel=2,
+    )
+    return False
 
 
 class ModelCheckpoint(keras_internals.model_checkpoint_base()):
     """``keras.callbacks.ModelCheckpoint`` whose saves are atomic; the same arguments."""
 
     def write(self, filepath, epoch):
+        if not _finite(self.model, "checkpoint", filepath, epoch):
+            return
         if self.save_weights_only:
             with atomic_path(filepath) as tmp:
                 self.model.save_weights(tmp, overwrite=True)
@@ -81,6 +106,8 @@ class BackupAndRestore(keras_internals.backup_and_restore_base()):
         self.resumed_from_epoch = epoch
 
     def backup(self, epoch):
+        if not _finite(self.model, "backup in", self.backup_dir, epoch):
+            return
         directory = Path(self.backup_dir)
         previous = self.read_state()
         weights = directory / f"epoch-{epoch:05d}.weights.h5"

@@ -41,7 +41,8 @@ def data_hparams(X_train, meta=None):
 
 ## Build the model
 def build_model(n_features=N_FEATURES, n_hidden=N_HIDDEN, n_neurons=N_NEURONS, learning_rate=LEARNING_RATE, adapt_data=None):
-    """Without ``adapt_data`` the Normalization layer passes inputs through until adapted."""
+    """Without ``adapt_data``, adapt the Normalization layer before training: ``multikeras.fit``
+    refuses a model with an un-adapted one, which would train on placeholder statistics."""
     hparams.whole_numbers(n_features=n_features, n_neurons=n_neurons)
     hparams.whole_numbers(minimum=0, n_hidden=n_hidden)
     hparams.positive_numbers(learning_rate=learning_rate)

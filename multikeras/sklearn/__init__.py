@@ -3,8 +3,9 @@
 from .base import BaseWrapper
 from .classifier import KerasClassifier
 from .ensemble import KFoldEnsemble
+from .fit_store import FitStore
 from .recipe_model import recipe_estimator
 from .regressor import KerasRegressor
 from .split_evaluation import SplitEvaluation, evaluate_on_splits
 
-__all__ = ["BaseWrapper", "KerasClassifier", "KerasRegressor", "KFoldEnsemble", "SplitEvaluation", "evaluate_on_splits", "recipe_estimator"]
+__all__ = ["BaseWrapper", "FitStore", "KerasClassifier", "KerasRegressor", "KFoldEnsemble", "SplitEvaluation", "evaluate_on_splits", "recipe_estimator"]

@@ -6,6 +6,7 @@ docstring lists them all.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import re
@@ -24,7 +25,7 @@ from .. import saving
 from ..fitting import fit
 from ..predicting import predict
 from ..seeding import seeded_build, set_seed
-from . import keras_args, routing
+from . import fit_store, keras_args, routing
 
 __all__ = ["BaseWrapper"]
 
@@ -66,6 +67,7 @@ class BaseWrapper(BaseEstimator):
         epochs=1,
         class_weight=None,
         feature_groups=None,
+        fit_store=None,
         **kwargs,
     ):
         self.model = model
@@ -85,6 +87,7 @@ class BaseWrapper(BaseEstimator):
         self.epochs = epochs
         self.class_weight = class_weight
         self.feature_groups = feature_groups
+        self.fit_store = fit_store
         # Routed (prefix__name) and plain model parameters: public through get/set_params, kept
         # in one private dict because scikit-learn allows no other attributes set in __init__.
         self._extra_params = dict(kwargs)
@@ -409,8 +412,15 @@ class BaseWrapper(BaseEstimator):
         return self
 
     def fit(self, X, y, sample_weight=None, **kwargs):
-        """Build (unless ``warm_start`` and built) and train; ``kwargs`` override fit settings."""
-        return self._fit(X, y, sample_weight, kwargs, keep_model=self.warm_start)
+        """Build (unless ``warm_start`` and built) and train; ``kwargs`` override fit settings.
+
+        With a ``fit_store``, a fresh fit stored there before is restored instead of refitted.
+        """
+        store = fit_store.resolve(self.fit_store)
+        if store is None or (self.warm_start and self.initialized_):
+            return self._fit(X, y, sample_weight, kwargs, keep_model=self.warm_start)
+        fresh = functools.partial(self._fit, X, y, sample_weight, kwargs, keep_model=False)
+        return store.fit(self, fresh, X, y, sample_weight, kwargs)
 
     def partial_fit(self, X, y, sample_weight=None, **kwargs):
         """Train the current model for one more epoch (building it on the first call)."""

@@ -60,6 +60,11 @@ PARAMETERS = {
     "feature_groups": """feature_groups : dict or None, default=None
     For multi-input models: input name -> column indices or names of a 2-D ``X``
     (array or DataFrame), so the model fits inside Pipelines and searches.""",
+    "fit_store": """fit_store : str, path, FitStore or None, default=None
+    A folder of finished fits (:class:`multikeras.sklearn.FitStore`): a fresh ``fit`` whose
+    parameters, data, backend and versions match a stored one restores it instead of training,
+    so a killed search, KFold ensemble or split evaluation run again resumes. Share the folder
+    between joblib or Dask workers; it holds pickles, so use only folders you trust.""",
 }
 ATTRIBUTES = {
     "model_": """model_ : keras.Model

@@ -82,3 +82,24 @@ def test_backup_state_names_a_whole_weights_file(tmp_path):
     (tmp_path / "backup.json").write_text("{not json")
     with pytest.raises(ValueError, match="unreadable.*delete"):
         multikeras.fit(model, x, y, epochs=4, batch_size=4, callbacks=[BackupAndRestore(tmp_path)], verbose=0)
+
+
+def test_a_backup_never_replaces_a_finite_model_with_a_nan_one(tmp_path):
+    import numpy as np
+
+    import keras
+    import multikeras
+    from multikeras.callbacks import BackupAndRestore
+    from multikeras.callbacks.checkpoints import NonFiniteWeightsWarning
+
+    multikeras.set_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(1e-3), "mse")
+    x = np.random.default_rng(0).normal(size=(16, 3)).astype("float32") * 1e3
+    y = x[:, 0]
+    backup = BackupAndRestore(tmp_path, delete_checkpoint=False)
+    diverge = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: model.optimizer.learning_rate.assign(1e30))
+    with pytest.warns(NonFiniteWeightsWarning, match="backup in"):
+        multikeras.fit(model, x, y, epochs=3, batch_size=4, callbacks=[backup, diverge], verbose=0, nan_guard=False)
+    state = json.loads((tmp_path / "backup.json").read_text())
+    assert state == {"epoch": 1, "weights": "epoch-00001.weights.h5"}  # the finite epoch is still the one to resume

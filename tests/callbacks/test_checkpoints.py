@@ -4,6 +4,7 @@ import pytest
 import keras
 import multikeras
 from multikeras.callbacks import ModelCheckpoint
+from multikeras.callbacks.checkpoints import NonFiniteWeightsWarning
 
 
 def _model():
@@ -42,3 +43,21 @@ def test_a_crash_mid_checkpoint_leaves_the_previous_file_loadable(tmp_path, monk
         multikeras.fit(model, *DATA, epochs=1, batch_size=8, callbacks=[ModelCheckpoint(path)], verbose=0)
     np.testing.assert_array_equal(multikeras.load_model(path).predict(DATA[0], verbose=0), before)
     assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]
+
+
+def _diverge(model):
+    """Make the next epoch's weights non-finite."""
+    model.optimizer.learning_rate.assign(1e30)
+
+
+@pytest.mark.parametrize("name", ["last.keras", "last.weights.h5"])
+def test_a_checkpoint_never_replaces_a_finite_model_with_a_nan_one(tmp_path, name):
+    model = _model()
+    path = tmp_path / name
+    checkpoint = ModelCheckpoint(path, save_weights_only=name.endswith(".weights.h5"))  # every epoch, not only the best
+    multikeras.fit(model, DATA[0] * 1e3, DATA[0][:, 0] * 1e3, epochs=1, batch_size=8, callbacks=[checkpoint], verbose=0)
+    good = path.read_bytes()
+    _diverge(model)
+    with pytest.warns(NonFiniteWeightsWarning, match="keeps the last finite model"):
+        multikeras.fit(model, DATA[0] * 1e3, DATA[0][:, 0] * 1e3, epochs=2, batch_size=8, callbacks=[checkpoint], verbose=0, nan_guard=False)
+    assert path.read_bytes() == good

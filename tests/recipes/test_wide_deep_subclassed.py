@@ -1,7 +1,9 @@
 import numpy as np
+import pytest
 
 import multikeras
 from multikeras.recipes import wide_deep_subclassed
+from multikeras.validation import NotAdaptedError
 
 from .helpers import check_recipe
 
@@ -18,3 +20,10 @@ def test_subclass_reloads_as_its_own_class_with_its_config(tmp_path):
     assert isinstance(reloaded, wide_deep_subclassed.WideAndDeepModel)
     assert reloaded.units == 12 and reloaded.hidden1.units == 12
     np.testing.assert_allclose(reloaded.predict(X_test, verbose=0), model.predict(X_test, verbose=0), atol=1e-6)
+
+
+def test_built_without_data_it_refuses_to_train_instead_of_training_into_nan():
+    (X_train, y_train), _, _ = wide_deep_subclassed.load_data("embedded")
+    model = wide_deep_subclassed.build_model()
+    with pytest.raises(NotAdaptedError, match="'normalization_wide' .*'normalization_deep'.*data_hparams"):
+        multikeras.fit(model, X_train, y_train, epochs=1, verbose=0)

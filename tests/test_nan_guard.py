@@ -1,0 +1,74 @@
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import FitFailedWarning
+from sklearn.model_selection import GridSearchCV
+
+import keras
+import multikeras
+from multikeras.nan_guard import NaNGuard, NonFiniteLossError
+from multikeras.sklearn import KerasRegressor
+
+RNG = np.random.default_rng(0)
+X = (RNG.random((256, 4)) * 100).astype("float32")  # unscaled on purpose
+Y = X.sum(axis=1)
+
+
+def diverging(learning_rate=1e6):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(learning_rate), "mse")
+    return model
+
+
+def test_a_diverging_fit_raises_naming_the_epoch_and_the_causes():
+    multikeras.set_seed(0)
+    with pytest.raises(NonFiniteLossError, match=r"became (nan|inf) in epoch 1.*learning rate.*nan_guard=False"):
+        multikeras.fit(diverging(), X, Y, epochs=3, batch_size=32, verbose=0)
+
+
+def test_the_guard_names_the_batch_and_the_last_finite_loss():
+    multikeras.set_seed(0)
+    model = diverging(learning_rate=1e-5)
+    model.fit(X, Y, epochs=1, batch_size=32, verbose=0)  # a finite epoch first
+    model.optimizer.learning_rate.assign(1e6)
+    with pytest.raises(NonFiniteLossError, match=r"in epoch 1, batch \d+; the last finite loss was [0-9.e+]+ \(epoch 1, batch \d+\)"):
+        model.fit(X, Y, epochs=2, batch_size=8, verbose=0, callbacks=[NaNGuard(check_seconds=0)])
+
+
+def test_nan_guard_false_keeps_keras_behaviour(monkeypatch):
+    multikeras.set_seed(0)
+    history = multikeras.fit(diverging(), X, Y, epochs=2, batch_size=32, verbose=0, nan_guard=False)
+    assert len(history.history["loss"]) == 2 and not np.isfinite(history.history["loss"][-1])
+    monkeypatch.setenv("MULTIKERAS_NAN_GUARD", "0")
+    history = multikeras.fit(diverging(), X, Y, epochs=2, batch_size=32, verbose=0)
+    assert not np.isfinite(history.history["loss"][-1])
+
+
+def test_a_finite_fit_is_unchanged_by_the_guard():
+    def trained(nan_guard):
+        multikeras.set_seed(3)
+        model = diverging(learning_rate=1e-6)
+        history = multikeras.fit(model, X, Y, epochs=2, batch_size=32, verbose=0, nan_guard=nan_guard)
+        return history.history["loss"], model.predict(X[:16], verbose=0)
+
+    (loss_on, pred_on), (loss_off, pred_off) = trained(True), trained(False)
+    assert loss_on == loss_off  # the guard only reads logs: bit-identical training
+    np.testing.assert_array_equal(pred_on, pred_off)
+
+
+def _regressor(learning_rate):
+    return KerasRegressor(diverging, model__learning_rate=learning_rate, epochs=2, batch_size=32, verbose=0, random_state=0)
+
+
+def test_a_wrapper_raises_it_so_a_search_scores_the_candidate_as_failed():
+    with pytest.raises(NonFiniteLossError):
+        _regressor(1e6).fit(X, Y)
+    search = GridSearchCV(_regressor(1e-6), {"model__learning_rate": [1e-6, 1e6]}, cv=2, error_score=np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        warnings.filterwarnings("ignore", message=".*non-finite.*")
+        search.fit(X, Y)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isfinite(scores[0]) and np.isnan(scores[1])
+    assert search.best_params_ == {"model__learning_rate": 1e-6}
