@@ -1,6 +1,8 @@
 """The `multikeras` command: compare recipes across backends, or run one recipe.
 
-Errors print one line and exit non-zero; ``--debug`` shows the traceback instead.
+Errors print one line and exit non-zero; ``--debug`` shows the traceback instead. Output
+paths are checked before any data loads, so a bad one fails at once. Ctrl-C and SIGTERM (and
+SIGHUP) stop a command within seconds (exit 130, 143) with one line saying what was kept.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import sys
 import time
 from pathlib import Path
 
+from . import interrupts
 from .datasets import SOURCES
+from .output_paths import check_file, check_folder
 
 __all__ = ["main", "build_parser"]
 
@@ -72,7 +76,7 @@ def build_parser():
     compare.add_argument("--backends", default="torch,jax,tensorflow", help="comma-separated, in order; the first installed one is the parity source")
     compare.add_argument("--out", help="directory for table.md, results.json and learning curves (default: runs/compare-TIMESTAMP)")
     _common(compare)
-    compare.set_defaults(handler=_compare)
+    compare.set_defaults(handler=_compare, kept=_kept_by_compare)
 
     run = _recipe_command(sub, "run", "train and evaluate one recipe on one backend")
     run.add_argument("--save", help="save the trained model here (.keras unless the name says otherwise)")
@@ -87,7 +91,7 @@ def build_parser():
     run.add_argument("--plot", metavar="PNG", help="save the learning curves (every metric, train and valid) to this PNG")
     run.add_argument("--ratio", action="store_true", help="print val_loss / loss after every epoch (overfitting shows as a rising ratio)")
     _common(run)
-    run.set_defaults(handler=_run)
+    run.set_defaults(handler=_run, kept=_kept_by_run)
 
     lr_find = _recipe_command(sub, "lr-find", "learning-rate range test: suggest a rate and plot loss against it")
     lr_find.add_argument("--out", default="runs/lr-find", help="directory for lr_find.png and lr_find.json (default runs/lr-find)")
@@ -95,7 +99,7 @@ def build_parser():
     lr_find.add_argument("--max-lr", type=float, default=10.0, help="final learning rate (default 10)")
     lr_find.add_argument("--batch-size", type=_whole_number(1), help="override the recipe's batch size")
     _common(lr_find)
-    lr_find.set_defaults(handler=_lr_find)
+    lr_find.set_defaults(handler=_lr_find, kept=lambda args: "nothing kept (the range test writes its results when it ends)")
 
     search = _recipe_command(sub, "search", "KerasTuner search over a recipe's hyperparameters; best parameters to JSON")
     search.add_argument("--strategy", choices=("random", "hyperband", "bayes"), default="random", help="KerasTuner's RandomSearch (default), Hyperband or BayesianOptimization")
@@ -104,7 +108,7 @@ def build_parser():
     search.add_argument("--patience", type=_whole_number(1), help="end a trial after N epochs without a better val_loss")
     search.add_argument("--fresh", action="store_true", help="discard finished trials in --out instead of resuming after them")
     _common(search)
-    search.set_defaults(handler=_search)
+    search.set_defaults(handler=_search, kept=_kept_by_search)
 
     export = sub.add_parser("export", help="convert a saved model (.keras) to another format and check its predictions")
     export.add_argument("model", help="the saved model, e.g. from `multikeras run RECIPE --save model.keras`")
@@ -135,8 +139,9 @@ def _compare(args):
 
     names = registry.resolve(args.recipes)
     backends = runner.resolve_backends(args.backends)
-    out = Path(args.out or Path("runs") / time.strftime("compare-%Y%m%d-%H%M%S"))
-    progress = ProgressPrinter(total=len(names) * len(backends))
+    out = check_folder("--out", args.out or Path("runs") / time.strftime("compare-%Y%m%d-%H%M%S"))
+    args.out = str(out)  # what an interrupt's message names
+    progress = _compare_progress(ProgressPrinter(total=len(names) * len(backends)))
     rows = runner.compare(
         names, backends, data=args.data, epochs=args.epochs, seed=args.seed, data_dir=args.data_dir, out=out, on_event=progress
     )
@@ -159,6 +164,29 @@ def _compare(args):
     return 0
 
 
+def _compare_progress(progress):
+    """The progress printer, plus one line when compare resumes a previous run or sets one aside."""
+
+    def on_event(event):
+        if event.kind == "resumed":
+            print(f"{PROG}: resuming: {event.count} of {progress.total} rows kept from {event.path}", file=sys.stderr)
+            progress.done += event.count
+        elif event.kind == "restarted":
+            print(f"{PROG}: {event.reason}", file=sys.stderr)
+        progress(event)
+
+    return on_event
+
+
+def _kept_by_compare(args):
+    from .rows_log import RowsLog
+
+    if not args.out:
+        return "nothing kept"
+    log = Path(args.out) / "rows.jsonl"
+    return f"{len(RowsLog(log).ok_rows())} finished row(s) kept in {log}; run it again with --out {args.out} to train only the rest"
+
+
 def _select_backend(args):
     """Select ``--backend``, if given; it must run before Keras loads."""
     from .backends import use_backend
@@ -175,8 +203,33 @@ def _recipe_on_backend(args):
     return registry.get(args.recipe)
 
 
+def _check_run_outputs(args):
+    """Every place `run` writes, checked before training (``--save`` as save_model will name it)."""
+    from .saving import DEFAULT_SUFFIX, SUFFIXES
+
+    if args.save:
+        check_file("--save", args.save if args.save.endswith(SUFFIXES) else args.save + DEFAULT_SUFFIX)
+    for flag, path in (("--checkpoint", args.checkpoint), ("--plot", args.plot)):
+        if path:
+            check_file(flag, path)
+    for flag, path in (("--tensorboard", args.tensorboard), ("--backup-dir", args.backup_dir)):
+        if path:
+            check_folder(flag, path)
+
+
+def _kept_by_run(args):
+    def written(path):
+        return path and Path(path).exists()
+
+    kept = [f"the best model so far in {args.checkpoint}"] if written(args.checkpoint) else []
+    kept += [f"the last epoch's backup in {args.backup_dir} (run it again to resume)"] if written(args.backup_dir) else []
+    kept += [f"TensorBoard logs in {args.tensorboard}"] if written(args.tensorboard) else []
+    return "kept " + " and ".join(kept) if kept else "nothing kept (--checkpoint or --backup-dir keep progress)"
+
+
 def _run(args):
     recipe = _recipe_on_backend(args)
+    _check_run_outputs(args)
     from .saving import save_model
     from .training import run_callbacks, train_recipe
 
@@ -225,8 +278,8 @@ def _lr_find(args):
     from .atomic_io import write_json
     from .training import lr_range_test
 
+    out = check_folder("--out", args.out)
     finder = lr_range_test(recipe, args.data, args.data_dir, args.seed, args.min_lr, args.max_lr, args.batch_size)
-    out = Path(args.out)
     png = finder.plot(out / "lr_find.png")
     result = {"recipe": recipe.NAME, "suggested_learning_rate": finder.suggestion, "steps": len(finder.rates)}
     write_json(out / "lr_find.json", {**result, "rates": finder.rates, "smoothed_loss": finder.smoothed})
@@ -246,7 +299,8 @@ def _search(args):
     from .atomic_io import write_json
     from .tuning import search_recipe
 
-    out = Path(args.out or Path("runs") / "search" / recipe.NAME)
+    out = check_folder("--out", args.out or Path("runs") / "search" / recipe.NAME)
+    args.out = str(out)  # what an interrupt's message names
     with contextlib.redirect_stdout(sys.stderr):  # KerasTuner's progress; stdout keeps the result
         result = search_recipe(
             recipe,
@@ -274,6 +328,12 @@ def _search(args):
     )
     print(f"wrote {best} and {png}")
     return 0
+
+
+def _kept_by_search(args):
+    if not args.out:
+        return "nothing kept"
+    return f"finished trials kept in {Path(args.out) / 'tuner'}; run it again to resume after them (--fresh starts over)"
 
 
 def _export(args):
@@ -304,16 +364,25 @@ def _list_recipes(args):
     return 0
 
 
+def _interrupted(stop, args) -> str:
+    """The one line for Ctrl-C or SIGTERM: which, and what the command kept."""
+    kept = getattr(args, "kept", None)
+    return f"{PROG}: interrupted by {interrupts.signal_name(stop)}; {kept(args) if kept else 'nothing kept'}"
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = None
     try:
-        args = build_parser().parse_args(argv)
-        return args.handler(args)
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+        with interrupts.stop_signals_raise():  # SIGTERM unwinds like Ctrl-C, so finally blocks stop the workers
+            args = build_parser().parse_args(argv)
+            return args.handler(args)
+    except KeyboardInterrupt as stop:
+        live = sys.stderr.isatty()  # a progress line may be half-written there
+        print(("\n" if live else "") + _interrupted(stop, args), file=sys.stderr)
+        return interrupts.exit_code(stop)
     except Exception as err:
         if debug:
             raise

@@ -84,7 +84,7 @@ class ResultRow:
     detail: str | None = None  # why it failed; joined into the JSON status string
     parity_max_abs_diff: float | None = None  # None on the source backend and where no reference was found
     parity_source: str | None = None
-    history: dict | None = None  # per-epoch logs; kept out of rows.jsonl and results.json
+    history: dict | None = None  # per-epoch logs; in rows.jsonl (a rerun redraws the curves), not in results.json
     extra: dict = field(default_factory=dict)  # keys from training this record does not know; kept as they are
 
     def __post_init__(self):
@@ -157,7 +157,12 @@ class ResultRow:
 
 @dataclass(frozen=True)
 class Event:
-    """One progress report: from a worker ("ready", "start", "epoch", "row", "done") or the runner ("skipped")."""
+    """One progress report: from a worker ("ready", "start", "epoch", "row", "done") or the runner.
+
+    The runner's own: "skipped" (a backend not installed), "resumed" (``count`` rows kept from
+    the previous run's log at ``path``) and "restarted" (that log belonged to another job;
+    ``reason`` says how it differs).
+    """
 
     kind: str
     backend: str | None = None
@@ -167,7 +172,8 @@ class Event:
     loss: float | None = None
     row: ResultRow | None = None
     reason: str | None = None
-    count: int | None = None  # for "skipped": how many results it stands for
+    count: int | None = None  # for "skipped": how many results it stands for; for "resumed": how many were kept
+    path: str | None = None  # for "resumed" and "restarted": the rows log
 
     def to_line(self) -> str:
         """The worker's stdout line: the prefix, then one JSON object (history included)."""

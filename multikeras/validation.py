@@ -81,7 +81,7 @@ def _as_array(data, name: str) -> np.ndarray:
     return array
 
 
-def _check_finite(array: np.ndarray, name: str) -> None:
+def _check_finite(array: np.ndarray, name: str, compute_dtype: str = "float32") -> None:
     if array.dtype.kind not in "fc":
         return
     bad = ~np.isfinite(array)
@@ -90,6 +90,13 @@ def _check_finite(array: np.ndarray, name: str) -> None:
         raise ValueError(
             f"{name} contains {int(bad.sum())} NaN or inf value(s), the first in sample {first}; "
             f"drop those samples or impute them (sklearn.impute.SimpleImputer) before fitting."
+        )
+    limit = np.finfo(compute_dtype).max if np.dtype(compute_dtype).kind == "f" else np.inf
+    if array.dtype.itemsize > np.dtype(compute_dtype).itemsize and array.size and np.abs(array).max() > limit:
+        first = int(np.argwhere(np.abs(array) > limit)[0][0])
+        raise ValueError(
+            f"{name} holds values beyond {compute_dtype}'s range ({limit:.3g}), the first in sample {first}; "
+            f"the model computes in {compute_dtype}, where they become inf. Scale them (sklearn's StandardScaler)."
         )
 
 
@@ -245,6 +252,7 @@ def check_fit_data(model, x, y=None, *, names=("x", "y")):
         y, y_arrays = _targets(model, y, y_name)
         arrays.update(y_arrays)
     _check_lengths(arrays)
+    compute_dtype = getattr(getattr(model, "dtype_policy", None), "compute_dtype", "float32")
     for key, array in arrays.items():
-        _check_finite(array, key)
+        _check_finite(array, key, compute_dtype)
     return x, y

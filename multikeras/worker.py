@@ -4,6 +4,9 @@
 and reports on stdout as `Event` lines (tagged with ``EVENT_PREFIX``; other output is ignored
 by the parent). The parity source saves each model and its test predictions; every other
 backend loads that model and reports the largest prediction difference.
+
+The parent stops a worker with SIGTERM (on Ctrl-C, say); the worker then exits at once with
+one line on stderr, 143, and no row for the recipe it was training.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import traceback
 from dataclasses import replace
 from pathlib import Path
 
+from .interrupts import exit_code, signal_name, stop_signals_raise
 from .records import Event, Job, ResultRow, Status
 
 
@@ -84,9 +88,8 @@ def run_one(name: str, job: Job) -> ResultRow:
     return replace(row, parity_max_abs_diff=diff, parity_source=job.source_backend, history=run.history)
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    job = Job.from_json(json.loads(Path(argv[0]).read_text()))
+def run_job(job: Job) -> None:
+    """Train the job's recipes in turn, one "row" event each; a recipe that fails does not stop the rest."""
     import multikeras
 
     backend = multikeras.active_backend()
@@ -94,11 +97,22 @@ def main(argv=None) -> int:
     for name in job.recipes:
         try:
             row = run_one(name, job)
-        except Exception as err:  # one recipe failing must not stop the others
+        except Exception as err:
             traceback.print_exc(file=sys.stderr)
             row = ResultRow.failed(name, backend, f"{type(err).__name__}: {err}")
         emit(Event("row", row=row))
     emit(Event("done", backend=backend))
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    job = Job.from_json(json.loads(Path(argv[0]).read_text()))
+    try:
+        with stop_signals_raise():
+            run_job(job)
+    except KeyboardInterrupt as stop:  # the parent's SIGTERM, or a Ctrl-C sent to this process
+        print(f"multikeras worker: interrupted by {signal_name(stop)}; stopping", file=sys.stderr)
+        return exit_code(stop)
     return 0
 
 

@@ -1,7 +1,8 @@
 """Hypothesis fuzzing: random shapes, dtypes and values reach windowing and the wrappers.
 
-The contract: a result that is right, or the documented ValueError / TypeError. Anything
-else (an IndexError, a Keras traceback, a silent NaN) fails the test.
+The contract: a result that is right, or the documented ValueError / TypeError (and, for a
+fit whose loss is not finite, NonFiniteLossError). Anything else (an IndexError, a Keras
+traceback, a silent NaN) fails the test.
 """
 
 import warnings
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from multikeras.nan_guard import NonFiniteLossError
 from multikeras.windowing import make_windows, split_windows
 
 from .sklearn.models import keras_classifier, keras_regressor
@@ -38,6 +40,7 @@ SERIES = (
 )
 
 
+@pytest.mark.fault('make_windows on random series (any dtype, 0-3 dims) and random window/horizon', 'the right finite windows, or ValueError / TypeError; any other exception fails')
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(series=SERIES, window=SIZES, horizon=SIZES)
 def test_make_windows_is_right_or_raises_the_documented_errors(series, window, horizon):
@@ -56,6 +59,7 @@ def test_make_windows_is_right_or_raises_the_documented_errors(series, window, h
         np.testing.assert_array_equal(y[i], array[i + window + horizon - 1].astype(y.dtype))
 
 
+@pytest.mark.fault('split_windows on 0-40 windows with random fractions (-1 to 2)', 'non-empty, chronological, complete parts, or ValueError')
 @settings(max_examples=200, deadline=None)
 @given(n=st.integers(0, 40), fractions=st.tuples(st.floats(-1, 2), st.floats(-1, 2)) | st.tuples(st.floats(0, 1)))
 def test_split_windows_is_chronological_or_raises_value_error(n, fractions):
@@ -76,6 +80,7 @@ FEATURES = st.one_of(
 )
 
 
+@pytest.mark.fault('random X (any numeric or object dtype, 1-3 dims) and y to both wrappers', 'fit and predict work (n finite predictions or known labels), or ValueError / TypeError / NonFiniteLossError')
 @pytest.mark.parametrize("make", [keras_regressor, keras_classifier], ids=["regressor", "classifier"])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
@@ -95,13 +100,13 @@ def test_wrappers_fit_and_predict_or_raise_the_documented_errors(make, data):
         warnings.simplefilter("ignore")
         try:
             estimator.fit(X, y)
-        except (ValueError, TypeError) as err:
+        except (ValueError, TypeError, NonFiniteLossError) as err:
             event(f"rejected: {type(err).__name__}")
             return
         event("fitted")
         predictions = estimator.predict(X)
     assert len(predictions) == n
     if make is keras_regressor:
-        assert predictions.dtype.kind == "f"
+        assert predictions.dtype.kind == "f" and np.all(np.isfinite(predictions))
     else:
         assert set(np.unique(predictions)) <= set(np.unique(y))

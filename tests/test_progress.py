@@ -1,5 +1,7 @@
 import io
 
+import pytest
+
 from multikeras import progress
 from multikeras.records import Event, ResultRow, Status
 
@@ -36,6 +38,7 @@ def test_on_a_terminal_epochs_update_one_line():
     assert printer.done == 2
 
 
+@pytest.mark.fault('a recipe whose worker exited with code 1', "the progress line ends 'failed: worker exited with code 1: boom'")
 def test_a_failed_row_prints_its_reason():
     stream = io.StringIO()
     printer = progress.ProgressPrinter(total=1, stream=stream)

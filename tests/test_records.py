@@ -66,6 +66,7 @@ def test_documented_keys_are_all_written():
     assert set(JSON_KEYS) <= set(ResultRow.from_json(TRAINED).to_json())
 
 
+@pytest.mark.fault("a job with a misspelled key ('epoch' for 'epochs')", 'ValueError: unknown keys')
 def test_job_round_trips_and_rejects_unknown_keys():
     job = Job(recipes=["wide_deep", "lstm_forecaster"], data="real", data_dir="/data", epochs=3, seed=1,
               source_backend="torch", is_source=False, artifacts="/tmp/models")

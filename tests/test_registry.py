@@ -28,11 +28,13 @@ def test_the_six_recipes_come_from_entry_points_and_keep_the_protocol():
         assert registry.Task(module.TASK)
 
 
+@pytest.mark.fault("registry.get('wide_dep')", "ValueError: Did you mean 'wide_deep'")
 def test_unknown_recipe_suggests_the_closest_name():
     with pytest.raises(ValueError, match="Did you mean 'wide_deep'"):
         registry.get("wide_dep")
 
 
+@pytest.mark.fault("resolving an empty recipe list ('')", 'ValueError: No recipe named ...')
 def test_resolve_accepts_all_and_comma_lists():
     assert registry.resolve("all") == list(registry.names())
     assert registry.resolve("wide_deep, lstm_forecaster") == ["wide_deep", "lstm_forecaster"]
@@ -40,6 +42,7 @@ def test_resolve_accepts_all_and_comma_lists():
         registry.resolve("")
 
 
+@pytest.mark.fault('a registered recipe module lacking NAME, METRIC and more', 'TypeError naming the recipe, its module and what it lacks')
 def test_a_module_lacking_part_of_the_protocol_is_named(monkeypatch):
     monkeypatch.setitem(registry._registered, "half", "multikeras.scoring")
     with pytest.raises(TypeError, match=r"Recipe 'half' \(multikeras.scoring\) lacks NAME, METRIC"):

@@ -1,6 +1,8 @@
 import json
 from dataclasses import replace
 
+import pytest
+
 from multikeras import report
 from multikeras.records import ResultRow, Status
 
@@ -32,6 +34,7 @@ def test_json_rows_lead_with_documented_keys_and_drop_history():
     assert rows[1]["parity_ok"] is False and rows[0]["parity_ok"] is None and rows[0]["baseline"] == 0.3
 
 
+@pytest.mark.fault('a recipe that failed (ValueError: bad shape)', "the table and the JSON status read 'failed: ValueError: bad shape'")
 def test_failed_rows_show_the_reason_in_the_table_and_json():
     rows = ROWS[:2] + [ResultRow.failed("lstm_forecaster", "tensorflow", "ValueError: bad shape")]
     assert "failed: ValueError: bad shape" in report.format_table(rows).splitlines()[4]

@@ -1,10 +1,26 @@
 import json
+import signal
+import subprocess
+import sys
 
 import numpy as np
+import psutil
 import pytest
 
 from multikeras import registry, runner
 from multikeras.records import Event, Job, ResultRow, Status
+from multikeras.rows_log import FINISHED_KEY, HEADER_KEY
+
+
+def _logged_rows(out):
+    """rows.jsonl's rows (its first line is the job's fingerprint, its last the closing line of a finished run)."""
+    header, *lines = (out / "rows.jsonl").read_text().splitlines()
+    assert HEADER_KEY in json.loads(header)
+    return [row for row in map(json.loads, lines) if FINISHED_KEY not in row]
+
+
+def _workers():
+    return [p for p in psutil.Process().children(recursive=True) if "multikeras.worker" in " ".join(p.cmdline())]
 
 
 def test_resolve_backends_dedupes_aliases_and_rejects_unknown():
@@ -13,6 +29,7 @@ def test_resolve_backends_dedupes_aliases_and_rejects_unknown():
         runner.resolve_backends("thenao")
 
 
+@pytest.mark.fault('compare on a backend that is not installed', "a 'not installed' row for each recipe; the other backends run")
 def test_missing_backend_is_a_row_not_a_crash(backend, monkeypatch, tmp_path):
     monkeypatch.setattr(runner, "is_installed", lambda name: name == backend)
     other = next(b for b in ("torch", "jax", "tensorflow") if b != backend)
@@ -25,21 +42,23 @@ def test_missing_backend_is_a_row_not_a_crash(backend, monkeypatch, tmp_path):
     assert mine.ok and mine.is_parity_source and np.isfinite(mine.value) and mine.history["loss"]
     assert all(isinstance(e, Event) and e.backend in (other, backend) for e in events)
     assert {e.kind for e in events} >= {"skipped", "start", "epoch", "row"}
-    logged = [json.loads(line) for line in (tmp_path / "rows.jsonl").read_text().splitlines()]
+    logged = _logged_rows(tmp_path)
     assert [r["status"] for r in logged] == ["not installed", "ok"]
     assert logged[0] == {"recipe": "regression_mlp", "backend": other, "status": "not installed"}
-    assert logged[1]["parity_source"] == backend and logged[1]["parity_ok"] is None and "history" not in logged[1]
-    assert ResultRow.from_json(logged[1]) == ResultRow.from_json(mine.to_json())
+    assert logged[1]["parity_source"] == backend and logged[1]["parity_ok"] is None
+    assert ResultRow.from_json(logged[1]) == mine  # history included: a rerun reuses the row whole
     assert (tmp_path / "models" / "regression_mlp.keras").is_file()
 
 
+@pytest.mark.fault('a recipe that raises inside the worker', 'a failed row with the error; the other recipes run')
 def test_failures_inside_a_recipe_become_failed_rows(backend, tmp_path):
     rows = runner.compare("lstm_forecaster", [backend], data="real", data_dir=tmp_path / "empty", epochs=1, out=tmp_path)
     assert rows[0].status is Status.FAILED and rows[0].detail.startswith("DataFilesMissing")
-    logged = json.loads((tmp_path / "rows.jsonl").read_text())
+    (logged,) = _logged_rows(tmp_path)
     assert logged["status"].startswith("failed: DataFilesMissing") and set(logged) == {"recipe", "backend", "status"}
 
 
+@pytest.mark.fault('a worker process that dies', "failed rows naming the exit code and the worker's last line")
 def test_a_dead_worker_fails_its_rows_with_the_reason(backend, tmp_path):
     rows = runner.compare("wide_deep,regression_mlp", [backend], out=tmp_path, python="/bin/false")
     assert [r.status for r in rows] == [Status.FAILED, Status.FAILED]
@@ -59,6 +78,7 @@ def test_all_recipes_all_backends_with_parity(tmp_path):
             assert row.parity_max_abs_diff <= 1e-4 and row.parity_ok is True
 
 
+@pytest.mark.fault("compare's parent process killed", 'the worker stops at its next report instead of training on')
 def test_a_worker_stops_when_its_parent_goes_away(backend, tmp_path):
     import subprocess
     import sys
@@ -72,3 +92,66 @@ def test_a_worker_stops_when_its_parent_goes_away(backend, tmp_path):
     worker.stdout.close()  # what a dead parent leaves behind
     assert worker.wait(timeout=120) != 0
     assert "parent process is gone" in worker.stderr.read()
+
+
+@pytest.mark.fault('compare interrupted at its first row, then run again', 'no worker left behind; the rerun trains only the missing recipe; a run after a finished one trains all')
+def test_an_interrupted_compare_resumes_without_retraining(backend, tmp_path):
+    def stop_at_the_first_row(event):
+        if event.kind == "row":
+            raise KeyboardInterrupt  # what Ctrl-C does in the parent while the worker trains the second recipe
+
+    recipes = "regression_mlp,classifier_mlp"
+    with pytest.raises(KeyboardInterrupt):
+        runner.compare(recipes, [backend], epochs=1, out=tmp_path, on_event=stop_at_the_first_row)
+    assert _workers() == []  # stopped, not left training
+    (first,) = _logged_rows(tmp_path)
+    assert first["recipe"] == "regression_mlp" and first["history"]["loss"]
+
+    events = []
+    rows = runner.compare(recipes, [backend], epochs=1, out=tmp_path, on_event=events.append)
+    assert events[0] == Event("resumed", count=1, path=str(tmp_path / "rows.jsonl"))
+    assert [e.recipe for e in events if e.kind == "start"] == ["classifier_mlp"]
+    assert json.loads((tmp_path / f"job-{backend}.json").read_text())["recipes"] == ["classifier_mlp"]
+    assert rows[0] == ResultRow.from_json(first) and rows[1].ok and rows[1].recipe == "classifier_mlp"
+
+    again = []
+    runner.compare(recipes, [backend], epochs=1, out=tmp_path, on_event=again.append)
+    assert "resumed" not in [e.kind for e in again]  # that run finished: the next one trains afresh
+    assert [e.recipe for e in again if e.kind == "start"] == ["regression_mlp", "classifier_mlp"]
+
+
+@pytest.mark.fault('a resumed compare whose source model file is gone', 'that recipe retrained on every backend, so parity is checked against a fresh model')
+def test_a_source_row_without_its_model_is_retrained_with_its_parity_rows(backend, tmp_path):
+    kept = ResultRow(recipe="regression_mlp", backend=backend, status=Status.OK, parity_source=backend)
+    other = ResultRow(recipe="regression_mlp", backend="other", status=Status.OK, parity_source=backend)
+    rows = {("regression_mlp", backend): kept, ("regression_mlp", "other"): other}
+    assert runner._reusable(rows, backend, tmp_path / "models") == {}
+    (tmp_path / "models").mkdir()
+    for name in ("regression_mlp.keras", "regression_mlp.predictions.npy"):
+        (tmp_path / "models" / name).write_bytes(b"")
+    assert runner._reusable(rows, backend, tmp_path / "models") == rows
+
+
+@pytest.mark.fault('SIGTERM to a compare worker', 'exit 143 with one line, no traceback, no row for the unfinished recipe')
+def test_a_worker_stops_quietly_on_sigterm(backend, tmp_path):
+    job = Job(recipes=["regression_mlp"], epochs=5000, source_backend=backend, is_source=True, artifacts=str(tmp_path / "models"))
+    (tmp_path / "job.json").write_text(json.dumps(job.to_json()))
+    worker = subprocess.Popen([sys.executable, "-m", "multikeras.worker", str(tmp_path / "job.json")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in worker.stdout:
+        if '"epoch"' in line:
+            break
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=20) == 143
+    assert "multikeras worker: interrupted by SIGTERM; stopping" in worker.stderr.read().splitlines()
+
+
+@pytest.mark.cross
+def test_a_resumed_compare_checks_parity_against_the_kept_source_model(tmp_path):
+    runner.compare("regression_mlp", ["torch", "jax"], epochs=1, out=tmp_path)
+    log = tmp_path / "rows.jsonl"
+    log.write_text("".join(log.read_text().splitlines(keepends=True)[:2]))  # killed after the source's row
+    events = []
+    rows = runner.compare("regression_mlp", ["torch", "jax"], epochs=1, out=tmp_path, on_event=events.append)
+    assert [(e.backend, e.recipe) for e in events if e.kind == "start"] == [("jax", "regression_mlp")]
+    assert rows[0].is_parity_source and rows[1].parity_ok is True

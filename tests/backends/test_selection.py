@@ -14,11 +14,13 @@ def test_aliases_and_canonical_names():
     assert mk_backend.normalize_backend("tf") == "tensorflow"
 
 
+@pytest.mark.fault("backend 'troch'", "ValueError listing the valid backends: Did you mean 'torch'")
 def test_unknown_backend_lists_valid_ones_and_suggests():
     with pytest.raises(ValueError, match=r"Valid backends: torch, jax, tensorflow.*Did you mean 'torch'"):
         mk_backend.normalize_backend("troch")
 
 
+@pytest.mark.fault('use_backend(another) after Keras is imported', 'RuntimeError: cannot switch, pointing to multikeras compare; the current one is fine')
 def test_switching_after_keras_is_imported_raises_and_points_to_the_runner(backend):
     import keras  # noqa: F401
 

@@ -49,6 +49,7 @@ def _kill_after_epoch(backup_dir, epoch):
     return json.loads(state.read_text())["epoch"]
 
 
+@pytest.mark.fault('multikeras run --backup-dir SIGKILLed after epoch 2, then rerun', "resumes from the last backed-up epoch; final metric equal to an uninterrupted run's; backup removed")
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX-only")
 def test_a_killed_run_resumes_and_matches_an_uninterrupted_one(tmp_path):
     uninterrupted = _run()
@@ -62,6 +63,7 @@ def test_a_killed_run_resumes_and_matches_an_uninterrupted_one(tmp_path):
     assert not backup_dir.exists()  # a finished run clears its backup, so the next run starts afresh
 
 
+@pytest.mark.fault('a backup.json that is not JSON', 'ValueError: the backup is unreadable; delete it')
 def test_backup_state_names_a_whole_weights_file(tmp_path):
     """What a reader finds between any two epochs: the state file and the one file it names."""
     import numpy as np
@@ -84,6 +86,7 @@ def test_backup_state_names_a_whole_weights_file(tmp_path):
         multikeras.fit(model, x, y, epochs=4, batch_size=4, callbacks=[BackupAndRestore(tmp_path)], verbose=0)
 
 
+@pytest.mark.fault('BackupAndRestore while the weights turn NaN', 'NonFiniteWeightsWarning; the backup state still names the last finite epoch')
 def test_a_backup_never_replaces_a_finite_model_with_a_nan_one(tmp_path):
     import numpy as np
 

@@ -27,6 +27,7 @@ def test_checkpoint_keeps_the_best_epoch(tmp_path, name, weights_only):
     assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary files left behind
 
 
+@pytest.mark.fault('an interrupt halfway through writing a checkpoint', 'the interrupt propagates; the previous file loads and predicts as before; no temporary left')
 def test_a_crash_mid_checkpoint_leaves_the_previous_file_loadable(tmp_path, monkeypatch):
     model = _model()
     path = tmp_path / "model.keras"
@@ -50,6 +51,7 @@ def _diverge(model):
     model.optimizer.learning_rate.assign(1e30)
 
 
+@pytest.mark.fault('ModelCheckpoint (every epoch) while the weights turn NaN', 'NonFiniteWeightsWarning; the file keeps the last finite model')
 @pytest.mark.parametrize("name", ["last.keras", "last.weights.h5"])
 def test_a_checkpoint_never_replaces_a_finite_model_with_a_nan_one(tmp_path, name):
     model = _model()

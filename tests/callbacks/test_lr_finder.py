@@ -31,6 +31,8 @@ def test_batch_losses_undo_the_running_mean():
     np.testing.assert_allclose(finder.losses, expected, rtol=1e-4)
 
 
+@pytest.mark.fault('LRFinder(min_lr=0.01, max_lr=1e-3)', 'ValueError: max_lr (0.001) must be above min_lr')
+@pytest.mark.fault('LRFinder(steps=1)', 'ValueError: steps must be at least 2')
 def test_bad_ranges_are_named():
     with pytest.raises(ValueError, match=r"max_lr \(0.001\) must be above min_lr"):
         LRFinder(min_lr=0.01, max_lr=1e-3)

@@ -21,6 +21,9 @@ CASES = [
 ]
 
 
+@pytest.mark.fault("a hyperparameter of the wrong type (hidden_units=300, n_neurons=2.5, units='32', an array adapt_data)", 'TypeError naming the hyperparameter')
+@pytest.mark.fault('a hyperparameter out of range (n_classes=1, n_hidden=-1, window=0, learning_rate<0, ...)', 'ValueError naming the hyperparameter')
+@pytest.mark.fault("adapt_data with a misspelled key ('deeep')", 'ValueError: adapt_data must have the keys ...')
 @pytest.mark.parametrize("name, params, error, message", CASES, ids=[f"{c[0]}-{next(iter(c[1]))}" for c in CASES])
 def test_bad_hyperparameter_is_named(name, params, error, message):
     with pytest.raises(error, match=message):

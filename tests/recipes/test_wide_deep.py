@@ -34,6 +34,7 @@ def test_single_input_variant_fits_on_a_2d_array():
     assert model.predict(X_test, verbose=0).shape == (len(X_test), 1)
 
 
+@pytest.mark.fault("wide_deep.load_data('remote')", "ValueError: source must be 'embedded' ... or 'real'")
 def test_wrong_source_is_rejected():
     with pytest.raises(ValueError, match="source must be 'embedded' .* or 'real'"):
         wide_deep.load_data("remote")

@@ -61,6 +61,8 @@ def test_is_a_regular_estimator_clone_pickle_search():
     np.testing.assert_allclose(restored.predict(X_REG[:4]), best.predict(X_REG[:4]), atol=1e-6)
 
 
+@pytest.mark.fault("KFoldEnsemble(refit='best')", "ValueError: refit must be None or 'mean_epochs'")
+@pytest.mark.fault('KFoldEnsemble(n_splits=1)', 'ValueError: n_splits must be at least 2')
 def test_bad_parameters_are_named():
     with pytest.raises(ValueError, match="refit must be None or 'mean_epochs'"):
         KFoldEnsemble(keras_reg(), refit="best").fit(X_REG, Y_REG)

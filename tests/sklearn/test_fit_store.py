@@ -25,6 +25,7 @@ def events(store):
     return Counter(event["event"] for event in FitStore(store).events())
 
 
+@pytest.mark.fault('a GridSearchCV with fit_store run a second time', 'every fit restored, none retrained; identical scores, best parameters and predictions')
 def test_a_search_run_again_reuses_every_fit_and_gives_the_same_results(tmp_path):
     first = GridSearchCV(regressor(fit_store=tmp_path), GRID, cv=2).fit(X, Y)
     assert events(tmp_path) == {"stored": 9}  # 4 candidates x 2 folds, plus the refit
@@ -70,6 +71,7 @@ def test_a_warm_start_continues_the_model_and_is_not_stored(tmp_path):
     assert events(tmp_path) == {"stored": 1}
 
 
+@pytest.mark.fault('a damaged entry in the fit store', 'the fit is retrained and the entry replaced; the journal records it as unreadable')
 def test_a_damaged_entry_is_refitted(tmp_path):
     regressor(fit_store=tmp_path).fit(X, Y)
     (entry,) = (tmp_path / "fits").iterdir()
@@ -89,11 +91,13 @@ def test_kfold_ensembles_and_split_evaluations_resume_through_the_store(tmp_path
     assert events(tmp_path) == {"stored": 4, "reused": 4}
 
 
+@pytest.mark.fault('a parameter the fit store cannot fingerprint (a lambda in a list)', 'TypeError naming the parameter and fit_store=None')
 def test_an_unfingerprintable_parameter_names_itself_and_the_fix(tmp_path):
     with pytest.raises(TypeError, match="fit_store cannot fingerprint the parameter 'callbacks'.*fit_store=None"):
         regressor(fit_store=tmp_path, callbacks=[lambda: None]).fit(X, Y)
 
 
+@pytest.mark.fault('fit_store=3', 'TypeError: a folder path or a FitStore')
 def test_a_bad_fit_store_value_names_the_fix():
     with pytest.raises(TypeError, match="fit_store must be a folder path or a FitStore.*fit_store='runs/fits'"):
         regressor(fit_store=3).fit(X, Y)

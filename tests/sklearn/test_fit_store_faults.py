@@ -1,7 +1,7 @@
 """Fault tests for the fit store: a search killed at random points, and a lost Dask worker.
 
 Slow (a process start per run), so they run once, in the tox env ``cross`` (marker
-``faults``). Kill points come from a seed, printed with the summary and on failure;
+``fault_injection``). Kill points come from a seed, printed with the summary and on failure;
 ``MULTIKERAS_FAULT_SEED`` replays one.
 """
 
@@ -22,7 +22,7 @@ from multikeras.sklearn import FitStore
 
 from . import search_job
 
-pytestmark = pytest.mark.faults
+pytestmark = pytest.mark.fault_injection
 JOB = Path(search_job.__file__)
 KILLS = 3
 
@@ -68,6 +68,7 @@ def uninterrupted(tmp_path_factory):
     return _run(folder / "store", folder / "result.json")
 
 
+@pytest.mark.fault('a GridSearchCV with fit_store SIGKILLed 3 times at seeded random points, rerun each time', "the last run finishes with the uninterrupted run's best parameters and scores; no finished fit trained twice")
 def test_a_search_killed_at_random_points_finishes_with_the_uninterrupted_results(tmp_path, uninterrupted, fault_summary):
     seed = int(os.environ.get("MULTIKERAS_FAULT_SEED", random.SystemRandom().randrange(10**6)))
     rng = random.Random(seed)
@@ -95,6 +96,7 @@ def test_a_search_killed_at_random_points_finishes_with_the_uninterrupted_result
         raise AssertionError(f"seed {seed}, kills {kills}: {err}") from None
 
 
+@pytest.mark.fault('one of two Dask workers SIGKILLed mid-search', 'the search finishes with the uninterrupted results; no finished fit trained twice')
 def test_a_search_that_loses_a_dask_worker_finishes_with_the_same_results(tmp_path, uninterrupted, fault_summary):
     distributed = pytest.importorskip("distributed")
     store, out = tmp_path / "store", tmp_path / "result.json"

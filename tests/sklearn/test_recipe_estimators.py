@@ -64,6 +64,7 @@ def test_lstm_recipe_on_windows():
     assert model.model_.input_shape == (None, 12, 1) and model.predict(X_test[:5]).shape == (5,)
 
 
+@pytest.mark.fault("model__n_neuron=3 to recipe_estimator('regression_mlp')", "ValueError: Did you mean 'n_neurons'")
 def test_recipe_model_signature_lists_only_tunable_hyperparameters():
     import inspect
 

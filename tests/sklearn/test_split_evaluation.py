@@ -25,7 +25,13 @@ def test_regressor_runs_are_reproducible():
     np.testing.assert_array_equal(first.scores, again.scores)
 
 
-@pytest.mark.parametrize("kwargs, message", [({"n_splits": 1}, "n_splits must be at least 2"), ({"test_size": 1.5}, "test_size must be")])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        pytest.param({"n_splits": 1}, "n_splits must be at least 2", marks=pytest.mark.fault("evaluate_on_splits(n_splits=1)", "ValueError: n_splits must be at least 2")),
+        pytest.param({"test_size": 1.5}, "test_size must be", marks=pytest.mark.fault("evaluate_on_splits(test_size=1.5)", "ValueError: test_size must be ...")),
+    ],
+)
 def test_bad_arguments_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message):
         evaluate_on_splits(keras_regressor(), np.ones((10, 2)), np.ones(10), **kwargs)

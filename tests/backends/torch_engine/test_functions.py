@@ -54,6 +54,8 @@ def test_torch_function_equals_keras(fn, kwargs, y_true, y_pred):
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.fault('binary_crossentropy on (4, 2) against (4, 3) in the torch engine', "Keras's ValueError: same shape")
+@pytest.mark.fault('categorical_crossentropy on one output unit in the torch engine', "Keras's SyntaxWarning naming binary_crossentropy")
 def test_keras_errors_and_warnings_come_through():
     with pytest.raises(ValueError, match="same shape"):
         torch_function(L.binary_crossentropy, {})(torch.zeros(4, 2), torch.zeros(4, 3))
@@ -61,6 +63,7 @@ def test_keras_errors_and_warnings_come_through():
         torch_function(L.categorical_crossentropy, {})(torch.ones(4, 1), torch.ones(4, 1))
 
 
+@pytest.mark.fault('categorical_crossentropy(from_logits=True) on one unit, torch engine', "Keras's SyntaxWarning, and the value Keras computes")
 def test_edge_cases_keras_accepts():
     with pytest.warns(SyntaxWarning):  # one unit: Keras warns and goes on, with the loss's own options
         got = torch_function(L.categorical_crossentropy, {"from_logits": True})(torch.ones(4, 1), torch.zeros(4, 1))

@@ -20,6 +20,7 @@ def test_small_work_gets_one_thread_and_large_work_what_is_free():
     assert threads.choose_threads(1e9, environ={"OMP_NUM_THREADS": "2"}, cores=4, busy=0) == 2  # a worker's budget
 
 
+@pytest.mark.fault('MULTIKERAS_TORCH_THREADS=lots, then fit', 'ValueError: MULTIKERAS_TORCH_THREADS must be a whole number')
 def test_a_fit_restores_torch_threads_and_the_switch_fixes_or_leaves_them(monkeypatch):
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     model.compile("sgd", "mse")
