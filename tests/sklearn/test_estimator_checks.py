@@ -21,22 +21,6 @@ CHECKED = [
 ]
 
 
-# float32 matrix kernels (XLA's, oneDNN's) may round a row one ulp differently depending on the
-# batch it sits in (measured: 3e-8 on JAX, 4.8e-7 on a 2.47 output on torch, 1 row of 20);
-# scikit-learn asks for rtol 1e-7. Whether a given fit hits it depends on the weights, so
-# these are non-strict: they pass whenever no row lands on a rounding boundary.
-FLOAT32_BATCH_ROUNDING = (
-    "float32 kernels can round a row one ulp differently with the batch it sits in; "
-    "scikit-learn asks for float64 exactness"
-)
-EXPECTED_FAILURES.update(
-    {
-        "check_methods_sample_order_invariance": FLOAT32_BATCH_ROUNDING,
-        "check_methods_subset_invariance": FLOAT32_BATCH_ROUNDING,
-    }
-)
-
-
 @parametrize_with_checks(CHECKED, expected_failed_checks=lambda estimator: EXPECTED_FAILURES)
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
