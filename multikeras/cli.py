@@ -56,6 +56,13 @@ def _common(parser):
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
 
 
+def _seeds(parser):
+    parser.add_argument(
+        "--seeds", type=_whole_number(1), default=1, metavar="N",
+        help="train under N seeds (--seed, --seed+1, ...), side by side where the cores allow, and report mean, sd and 95%% interval (default 1)",
+    )
+
+
 def _recipe_command(sub, name, help):
     """A subcommand that runs one recipe (positional) on one backend (``--backend``)."""
     command = sub.add_parser(name, help=help)
@@ -76,6 +83,7 @@ def build_parser():
     compare.add_argument("--backends", default="torch,jax,tensorflow", help="comma-separated, in order; the first installed one is the parity source")
     compare.add_argument("--out", help="directory for table.md, results.json and learning curves (default: runs/compare-TIMESTAMP)")
     _common(compare)
+    _seeds(compare)
     compare.set_defaults(handler=_compare, kept=_kept_by_compare)
 
     run = _recipe_command(sub, "run", "train and evaluate one recipe on one backend")
@@ -91,6 +99,7 @@ def build_parser():
     run.add_argument("--plot", metavar="PNG", help="save the learning curves (every metric, train and valid) to this PNG")
     run.add_argument("--ratio", action="store_true", help="print val_loss / loss after every epoch (overfitting shows as a rising ratio)")
     _common(run)
+    _seeds(run)
     run.set_defaults(handler=_run, kept=_kept_by_run)
 
     lr_find = _recipe_command(sub, "lr-find", "learning-rate range test: suggest a rate and plot loss against it")
@@ -133,18 +142,33 @@ def _version():
 
 
 def _compare(args):
-    from . import registry, report, runner
+    from . import registry, runner
     from .progress import ProgressPrinter
-    from .records import Status
 
     names = registry.resolve(args.recipes)
     backends = runner.resolve_backends(args.backends)
     out = check_folder("--out", args.out or Path("runs") / time.strftime("compare-%Y%m%d-%H%M%S"))
     args.out = str(out)  # what an interrupt's message names
-    progress = _compare_progress(ProgressPrinter(total=len(names) * len(backends)))
+    progress = _compare_progress(ProgressPrinter(total=len(names) * len(backends) * args.seeds))
     rows = runner.compare(
-        names, backends, data=args.data, epochs=args.epochs, seed=args.seed, data_dir=args.data_dir, out=out, on_event=progress
+        names,
+        backends,
+        data=args.data,
+        epochs=args.epochs,
+        seed=args.seed,
+        data_dir=args.data_dir,
+        out=out,
+        on_event=progress,
+        seeds=args.seeds,
     )
+    (_report_seeds if args.seeds > 1 else _report_one_seed)(rows, out, args)
+    return _problems(rows, per_seed=args.seeds > 1)
+
+
+def _report_one_seed(rows, out, args):
+    """The table (or JSON) and the fastest backend per recipe; table.md, results.json and curves/ in ``out``."""
+    from . import report
+
     written = report.write_report(rows, out)
     if args.json:
         print(json.dumps(report.json_rows(rows), indent=2))
@@ -154,14 +178,40 @@ def _compare(args):
         if fastest:
             print("\n" + fastest)
     print(f"{PROG}: wrote {written['table']}, {written['results']} and {len(written['curves'])} learning curves in {out}/curves", file=sys.stderr)
+
+
+def _report_seeds(rows, out, args):
+    """The seeds' table (or JSON) and the verdicts per recipe; the files as for one seed, plus seeds/."""
+    from . import seed_report
+
+    written = seed_report.write_report(rows, out)
+    if args.json:
+        print(json.dumps(seed_report.json_report(rows), indent=2))
+    else:
+        print(seed_report.format_table(rows))
+        verdicts = seed_report.format_verdicts(rows)
+        if verdicts:
+            print("\n" + verdicts)
+    print(
+        f"{PROG}: wrote {written['table']}, {written['results']}, {len(written['curves'])} learning curves (seed {args.seed}) "
+        f"in {out}/curves and {len(written['seeds'])} seed plots in {out}/seeds",
+        file=sys.stderr,
+    )
+
+
+def _problems(rows, per_seed=False) -> int:
+    """Exit code 1, with one line naming the first, if a run failed or a parity check did."""
+    from .records import Status
+
     failed = [r for r in rows if r.status is Status.FAILED]
     parity = [r for r in rows if r.parity_ok is False]
-    if failed or parity:
-        first = failed[0] if failed else parity[0]
-        why = first.status_text if failed else f"parity {first.parity_max_abs_diff:.1e} > {first.PARITY_TOLERANCE:g}"
-        print(f"{PROG}: {len(failed) + len(parity)} problem(s), first: {first.recipe} on {first.backend}: {why}", file=sys.stderr)
-        return 1
-    return 0
+    if not failed and not parity:
+        return 0
+    first = failed[0] if failed else parity[0]
+    why = first.status_text if failed else f"parity {first.parity_max_abs_diff:.1e} > {first.PARITY_TOLERANCE:g}"
+    where = f"{first.recipe} on {first.backend}" + (f" seed {first.seed}" if per_seed else "")
+    print(f"{PROG}: {len(failed) + len(parity)} problem(s), first: {where}: {why}", file=sys.stderr)
+    return 1
 
 
 def _compare_progress(progress):
@@ -218,6 +268,9 @@ def _check_run_outputs(args):
 
 
 def _kept_by_run(args):
+    if args.seeds > 1:
+        return "nothing kept (the seeds' results are printed when every seed has ended)"
+
     def written(path):
         return path and Path(path).exists()
 
@@ -228,6 +281,8 @@ def _kept_by_run(args):
 
 
 def _run(args):
+    if args.seeds > 1:
+        return _run_seeds(args)
     recipe = _recipe_on_backend(args)
     _check_run_outputs(args)
     from .saving import save_model
@@ -271,6 +326,80 @@ def _run(args):
         if args.save:
             print(f"saved to {row['saved_to']}")
     return 0
+
+
+ONE_MODEL_FLAGS = ("save", "checkpoint", "backup_dir", "tensorboard", "ratio")  # `run`'s flags that write or watch one model
+
+
+def _refuse_one_model_flags(args):
+    """Several seeds train several models, which these flags cannot hold: refused before anything runs."""
+    for name in ONE_MODEL_FLAGS:
+        if getattr(args, name):
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(f"{flag} is for one model, but --seeds {args.seeds} trains {args.seeds} models; drop {flag} or use --seeds 1")
+
+
+def _run_seeds(args):
+    """`run --seeds N`: the recipe under each seed in worker processes; a line per seed and the summary."""
+    _refuse_one_model_flags(args)
+    if args.plot:
+        check_file("--plot", args.plot)
+    from . import runner, seed_report
+    from .backends import active_backend
+    from .progress import ProgressPrinter
+
+    backend = args.backend or active_backend()
+    rows = runner.run_seeds(
+        args.recipe, backend, seed=args.seed, seeds=args.seeds, data=args.data, data_dir=args.data_dir, epochs=args.epochs,
+        on_event=ProgressPrinter(total=args.seeds), batch_size=args.batch_size, patience=args.patience, class_weight=args.class_weight,
+    )
+    result = seed_report.json_report(rows)
+    if args.plot:
+        result["plot"] = _seed_curves(rows, args.plot)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print_seed_runs(rows, seed_report.groups(rows)[0])
+    return _seed_failures(rows)
+
+
+def _seed_curves(rows, path) -> str | None:
+    """``--plot`` over seeds: every seed's learning curves in one PNG, a colour per seed (None if none finished)."""
+    from .plots import learning_curves
+
+    histories = {f"seed {row.seed}": row.history for row in rows if row.history}
+    return str(learning_curves(histories, path, title=f"{rows[0].recipe} on {rows[0].backend}")) if histories else None
+
+
+def _print_seed_runs(rows, group):
+    """One line per seed, then the summary over those that finished."""
+    for row in rows:
+        what = f"test {row.metric} {row.value:.4f}; fit {row.fit_seconds:.1f}s for {row.epochs} epochs" if row.ok else row.status_text
+        print(f"{row.recipe} on {row.backend}, seed {row.seed}: {what}")
+    if group.value is None:
+        print(f"over {len(rows)} seeds: none finished")
+        return
+    data = group.ok_rows[0].data
+    print(
+        f"{group.recipe} on {group.backend}, {data} data, over {group.value.n} of {len(rows)} seeds: "
+        f"{group.metric} {_spread(group.value, 4)}; fit seconds {_spread(group.fit, 2)}"
+    )
+
+
+def _spread(summary, digits) -> str:
+    sd = "–" if summary.sd is None else f"{summary.sd:.{digits}f}"
+    interval = "–" if summary.low is None else f"[{summary.low:.{digits}f}, {summary.high:.{digits}f}]"
+    return f"mean {summary.mean:.{digits}f}, sd {sd}, 95% interval {interval}"
+
+
+def _seed_failures(rows) -> int:
+    """Exit code 1, with one line naming the first, if a seed failed."""
+    failed = [row for row in rows if not row.ok]
+    if not failed:
+        return 0
+    first = failed[0]
+    print(f"{PROG}: {len(failed)} of {len(rows)} seeds failed, first: seed {first.seed}: {first.status_text}", file=sys.stderr)
+    return 1
 
 
 def _lr_find(args):

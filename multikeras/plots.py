@@ -1,4 +1,5 @@
-"""The PNGs people look at instead of reading numbers: learning curves and the LR-finder curve.
+"""The PNGs people look at instead of reading numbers: learning curves, the LR-finder curve,
+search trials and the seeds' spread per backend.
 
 Matplotlib runs headless (Agg), so plotting works on servers and in CI.
 """
@@ -7,10 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["learning_curves", "lr_finder_curve", "search_trials", "LOG_SCALE_RATIO"]
+__all__ = ["learning_curves", "lr_finder_curve", "search_trials", "seed_strip", "LOG_SCALE_RATIO", "STRIP_WIDTH"]
 
 # Losses spanning more than this factor get a log axis: early epochs would flatten the rest.
 LOG_SCALE_RATIO = 20
+# How far a backend's seeds spread sideways in a strip plot (backends sit 1 apart), so equal values stay visible.
+STRIP_WIDTH = 0.3
 
 
 def _pyplot():
@@ -99,6 +102,33 @@ def search_trials(scores, path, objective="val_loss", title="hyperparameter sear
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(title=title, xlabel="trial", ylabel=objective)
     ax.grid(alpha=0.3)
+    return _save(fig, plt, path)
+
+
+def seed_strip(values, path, metric, title="", reference=None, reference_label="the book") -> Path:
+    """Each seed's value as a point per backend (x: backend, y: metric), each backend's mean as a bar.
+
+    ``values``: {backend: [one value per seed]}. ``reference`` (the book's figure, say) is drawn
+    as a dashed horizontal line, so the seeds' spread reads against it.
+    """
+    values = {label: list(ys) for label, ys in values.items() if len(ys)}  # a backend with no values has no strip
+    if not values:
+        raise ValueError("values hold no seed's value to plot; pass {backend: [one value per seed]}.")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(2 + 1.6 * max(len(values), 2), 4))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    ax.scatter([], [], color="gray", label="a seed")  # the legend's marker, in no backend's colour
+    for i, (color, ys) in enumerate(zip(colors, values.values())):
+        offsets = [0.0] if len(ys) < 2 else [STRIP_WIDTH * (k / (len(ys) - 1) - 0.5) for k in range(len(ys))]
+        ax.scatter([i + d for d in offsets], ys, color=color, alpha=0.8, zorder=3)
+        ax.hlines(sum(ys) / len(ys), i - STRIP_WIDTH, i + STRIP_WIDTH, color="black", linewidth=2, zorder=4, label="mean" if i == 0 else None)
+    if reference is not None:
+        ax.axhline(reference, color="tab:red", linestyle="--", label=f"{reference_label}: {reference:g}")
+    ax.set_xticks(range(len(values)), list(values))
+    ax.set_xlim(-0.7, len(values) - 0.3)
+    ax.set(title=title, xlabel="backend", ylabel=metric)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize="small")
     return _save(fig, plt, path)
 
 

@@ -40,17 +40,23 @@ class ProgressPrinter:
             self.last_line = now
         self.stream.flush()
 
+    @staticmethod
+    def _run(event: Event, recipe: str) -> str:
+        """The recipe, and its seed when a job runs several (their workers' lines interleave)."""
+        return recipe if event.seed is None else f"{recipe} seed {event.seed}"
+
     def _on_start(self, event: Event) -> None:
-        self._write(f"{self._prefix()} {event.backend:<10} {event.recipe} ...", final=False)
+        self._write(f"{self._prefix()} {event.backend:<10} {self._run(event, event.recipe)} ...", final=False)
 
     def _on_epoch(self, event: Event) -> None:
         loss = "" if event.loss is None else f" loss {event.loss:.4f}"
-        self._write(f"{self._prefix()} {event.backend:<10} {event.recipe} epoch {event.epoch}/{event.epochs}{loss}", final=False)
+        run = self._run(event, event.recipe)
+        self._write(f"{self._prefix()} {event.backend:<10} {run} epoch {event.epoch}/{event.epochs}{loss}", final=False)
 
     def _on_row(self, event: Event) -> None:
         row = event.row
         summary = f"{row.metric} {row.value:.4f}, fit {row.fit_seconds:.1f}s" if row.ok else row.status_text
-        self._write(f"{self._prefix()} {row.backend:<10} {row.recipe}: {summary}")
+        self._write(f"{self._prefix()} {row.backend:<10} {self._run(event, row.recipe)}: {summary}")
         self.done += 1
 
     def _on_skipped(self, event: Event) -> None:

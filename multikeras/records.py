@@ -39,13 +39,29 @@ class Job:
     data: str = "embedded"
     data_dir: str | None = None
     epochs: int | None = None  # None: each recipe's own FIT_KWARGS["epochs"]
-    seed: int = 42
-    source_backend: str | None = None  # the backend whose saved models the others reload for parity
+    seed: int = 42  # with ``seeds``, the parity seed: the only one whose models are saved and reloaded
+    source_backend: str | None = None  # the backend whose saved models the others reload for parity; None: no parity
     is_source: bool = False
     artifacts: str = "models"  # where the source saves models and predictions, and the others find them
+    seeds: list | None = None  # several seeds, each recipe trained under each in turn; None: ``seed`` alone
+    batch_size: int | None = None  # `run --seeds`'s overrides of the recipe's fit
+    patience: int | None = None
+    class_weight: str | None = None
+
+    # Left out of the JSON while unset, so a one-seed job's file reads as it always has.
+    OPTIONAL: ClassVar[tuple] = ("seeds", "batch_size", "patience", "class_weight")
+
+    @property
+    def run_seeds(self) -> list:
+        """The seeds the worker trains each recipe under."""
+        return [self.seed] if self.seeds is None else list(self.seeds)
+
+    def seed_tag(self, seed: int) -> int | None:
+        """What rows and events carry as their seed when failing or reporting progress: None in a one-seed job."""
+        return None if self.seeds is None else seed
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if not (k in self.OPTIONAL and v is None)}
 
     @classmethod
     def from_json(cls, data: dict) -> Job:
@@ -57,7 +73,9 @@ class Job:
 
 @dataclass(frozen=True, kw_only=True)
 class ResultRow:
-    """One (recipe, backend) result. Field order is the JSON key order the rows have always had.
+    """One (recipe, backend) result, or one seed's of it when compare runs several seeds.
+
+    Field order is the JSON key order the rows have always had.
 
     In JSON ``status`` stays one readable string: "ok", "not installed", or
     "failed: <detail>" (``detail`` says why, e.g. "ValueError: ..." or "worker exited with
@@ -85,18 +103,19 @@ class ResultRow:
     parity_max_abs_diff: float | None = None  # None on the source backend and where no reference was found
     parity_source: str | None = None
     history: dict | None = None  # per-epoch logs; in rows.jsonl (a rerun redraws the curves), not in results.json
+    book_result: float | None = None  # the book's figure for the recipe (real data only); kept beside the history
     extra: dict = field(default_factory=dict)  # keys from training this record does not know; kept as they are
 
     def __post_init__(self):
         object.__setattr__(self, "status", Status(self.status))
 
     @classmethod
-    def failed(cls, recipe: str, backend: str, detail: str) -> ResultRow:
-        return cls(recipe=recipe, backend=backend, status=Status.FAILED, detail=detail)
+    def failed(cls, recipe: str, backend: str, detail: str, seed: int | None = None) -> ResultRow:
+        return cls(recipe=recipe, backend=backend, seed=seed, status=Status.FAILED, detail=detail)
 
     @classmethod
-    def not_installed(cls, recipe: str, backend: str) -> ResultRow:
-        return cls(recipe=recipe, backend=backend, status=Status.NOT_INSTALLED)
+    def not_installed(cls, recipe: str, backend: str, seed: int | None = None) -> ResultRow:
+        return cls(recipe=recipe, backend=backend, seed=seed, status=Status.NOT_INSTALLED)
 
     @property
     def ok(self) -> bool:
@@ -122,11 +141,12 @@ class ResultRow:
         return self.backend == self.parity_source
 
     def to_json(self, history: bool = False) -> dict:
-        """A JSON-ready dict with today's keys; ``history=True`` adds the per-epoch logs."""
+        """A JSON-ready dict with today's keys; ``history=True`` (rows.jsonl, worker events) adds
+        the per-epoch logs and the book's figure."""
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in ("detail", "extra", "history"):
+            if f.name in ("detail", "extra", "history", "book_result"):
                 continue
             if f.name == "status":
                 out.update(self.extra)
@@ -137,8 +157,8 @@ class ResultRow:
                     out["parity_ok"] = self.parity_ok
             elif value is not None:
                 out[f.name] = value
-        if history and self.history is not None:
-            out["history"] = self.history
+        if history:
+            out.update({key: getattr(self, key) for key in ("history", "book_result") if getattr(self, key) is not None})
         return out
 
     @classmethod
@@ -174,6 +194,7 @@ class Event:
     reason: str | None = None
     count: int | None = None  # for "skipped": how many results it stands for; for "resumed": how many were kept
     path: str | None = None  # for "resumed" and "restarted": the rows log
+    seed: int | None = None  # for "start", "epoch" and "row" in a job of several seeds: which one
 
     def to_line(self) -> str:
         """The worker's stdout line: the prefix, then one JSON object (history included)."""

@@ -27,7 +27,7 @@ __all__ = ["ENTRY_POINT_GROUP", "Recipe", "Task", "names", "get", "resolve", "re
 
 ENTRY_POINT_GROUP = "multikeras.recipes"
 # What every recipe must define; optional ones: DATA_HPARAMS, FEATURE_GROUPS, MAIN_OUTPUT,
-# SEARCH_OBJECTIVE, baseline(X, y).
+# SEARCH_OBJECTIVE, BOOK_RESULT (the book's figure for the real data), baseline(X, y).
 REQUIRED = ("NAME", "METRIC", "TASK", "FIT_KWARGS", "load_data", "data_hparams", "build_model", "score", "search_space")
 
 

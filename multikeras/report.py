@@ -7,16 +7,29 @@ from pathlib import Path
 
 from .records import JSON_KEYS, PARITY_TOLERANCE, ResultRow
 
-__all__ = ["format_table", "fastest_backends", "format_fastest", "json_rows", "plot_learning_curves", "write_report"]
+__all__ = [
+    "format_table",
+    "markdown_table",
+    "parity_cell",
+    "number",
+    "json_row",
+    "fastest_backends",
+    "format_fastest",
+    "json_rows",
+    "plot_learning_curves",
+    "write_report",
+]
 
 COLUMNS = ("recipe", "backend", "metric", "value", "fit s", "predict ms", "parity", "status")
 
 
-def _number(value, digits=4):
+def number(value, digits=4):
+    """A table cell: the value to ``digits`` places, or a dash for none."""
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def _parity_cell(row: ResultRow) -> str:
+def parity_cell(row: ResultRow) -> str:
+    """The parity column: "source", the difference and its verdict, or a dash where nothing was compared."""
     if not row.ok:
         return "–"
     if row.is_parity_source:
@@ -28,7 +41,7 @@ def _parity_cell(row: ResultRow) -> str:
 
 
 def _value_cell(row: ResultRow) -> str:
-    value = _number(row.value)
+    value = number(row.value)
     if row.baseline is not None:
         value += f" (naive {row.baseline:.4f})"
     return value
@@ -40,20 +53,24 @@ def _cells(row: ResultRow) -> tuple:
         row.backend,
         row.metric or "–",
         _value_cell(row),
-        _number(row.fit_seconds, 1),
-        _number(row.predict_ms, 1),
-        _parity_cell(row),
+        number(row.fit_seconds, 1),
+        number(row.predict_ms, 1),
+        parity_cell(row),
         row.status_text,
     )
 
 
-def format_table(rows: list[ResultRow]) -> str:
+def markdown_table(columns, body) -> str:
     """A GitHub-markdown table, aligned so it also reads well in a terminal."""
-    body = [_cells(row) for row in rows]
-    widths = [max(len(str(c)) for c in column) for column in zip(COLUMNS, *body)]
+    widths = [max(len(str(c)) for c in column) for column in zip(columns, *body)]
     line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
     rule = "| " + " | ".join("-" * w for w in widths) + " |"
-    return "\n".join([line(COLUMNS), rule, *(line(cells) for cells in body)])
+    return "\n".join([line(columns), rule, *(line(cells) for cells in body)])
+
+
+def format_table(rows: list[ResultRow]) -> str:
+    """One line per row: metric, fit and predict times, parity, status."""
+    return markdown_table(COLUMNS, [_cells(row) for row in rows])
 
 
 def fastest_backends(rows: list[ResultRow]) -> dict:
@@ -78,17 +95,19 @@ def format_fastest(rows: list[ResultRow]) -> str:
     return "\n".join(lines)
 
 
+def json_row(row: ResultRow, **added) -> dict:
+    """One row for JSON: the documented keys first, then ``added``, then the rest, never the history."""
+    data = row.to_json()
+    slim = {key: data.get(key) for key in JSON_KEYS}
+    slim.update(added)
+    slim.update({k: v for k, v in data.items() if k not in slim})
+    return slim
+
+
 def json_rows(rows: list[ResultRow]) -> list:
-    """Rows for ``--json``: the documented keys first, then ``fastest``, then extras, never the history."""
+    """Rows for ``--json``: the documented keys first, then ``fastest``, then extras."""
     fastest = {recipe: backend for recipe, (backend, _, _) in fastest_backends(rows).items()}
-    out = []
-    for row in rows:
-        data = row.to_json()
-        slim = {key: data.get(key) for key in JSON_KEYS}
-        slim["fastest"] = row.ok and fastest.get(row.recipe) == row.backend
-        slim.update({k: v for k, v in data.items() if k not in slim})
-        out.append(slim)
-    return out
+    return [json_row(row, fastest=row.ok and fastest.get(row.recipe) == row.backend) for row in rows]
 
 
 def plot_learning_curves(rows: list[ResultRow], directory) -> list:

@@ -2,7 +2,9 @@
 
 The first line is a header holding the job's fingerprint (what makes two runs' rows
 interchangeable: data, data directory, epochs, seed, backends, the parity source and the
-multikeras and Keras versions; not the recipes, since each row stands alone). Each further
+multikeras and Keras versions, and with ``--seeds`` the seed list; not the recipes, since each
+row stands alone). A job of one seed keys its rows by (recipe, backend), one of several by
+(recipe, backend, seed): the header says which. Each further
 line is one `ResultRow` with its history, flushed and fsynced before the next, so a killed
 run keeps every row it finished. A rerun with the same fingerprint reads the ok rows back;
 with a different one the log starts afresh. A run that got to the end adds a closing line,
@@ -21,17 +23,21 @@ from .atomic_io import atomic_path
 from .datafiles import data_dir as resolve_data_dir
 from .records import ResultRow
 
-__all__ = ["FINISHED_KEY", "HEADER_KEY", "RowsLog", "Previous", "fingerprint"]
+__all__ = ["FINISHED_KEY", "HEADER_KEY", "RowsLog", "Previous", "fingerprint", "row_key"]
 
 HEADER_KEY = "compare_fingerprint"  # the header line is {HEADER_KEY: fingerprint}
 FINISHED_KEY = "compare_finished"  # the closing line of a run that got to the end
 
 
-def fingerprint(data, data_dir, epochs, seed, backends, source) -> dict:
-    """What must match for a previous run's rows to stand in for this run's (JSON-ready)."""
+def fingerprint(data, data_dir, epochs, seed, backends, source, seeds=None) -> dict:
+    """What must match for a previous run's rows to stand in for this run's (JSON-ready).
+
+    ``seeds``: the seed list of a job of several seeds; a one-seed job's fingerprint has no
+    such key, so it reads as it always has.
+    """
     from . import __version__
 
-    return {
+    found = {
         "data": data,
         "data_dir": None if data == "embedded" else str(resolve_data_dir(data_dir).absolute()),  # embedded data reads no files
         "epochs": epochs,
@@ -41,6 +47,12 @@ def fingerprint(data, data_dir, epochs, seed, backends, source) -> dict:
         "multikeras": __version__,
         "keras": _version("keras"),
     }
+    return found if seeds is None else {**found, "seeds": list(seeds)}
+
+
+def row_key(row: ResultRow, by_seed: bool = False) -> tuple:
+    """What tells a job's rows apart: (recipe, backend), plus the seed in a job of several seeds."""
+    return (row.recipe, row.backend, row.seed) if by_seed else (row.recipe, row.backend)
 
 
 def _version(distribution: str) -> str | None:
@@ -54,7 +66,7 @@ def _version(distribution: str) -> str | None:
 class Previous:
     """What an existing log holds for this job."""
 
-    rows: dict = field(default_factory=dict)  # (recipe, backend) -> ok ResultRow
+    rows: dict = field(default_factory=dict)  # `row_key` -> ok ResultRow
     matched: bool = False  # the log was written for the same fingerprint
     reason: str | None = None  # why an existing log was set aside
 
@@ -79,12 +91,15 @@ class RowsLog:
         return Previous(self.ok_rows(lines), matched=True)
 
     def ok_rows(self, lines=None) -> dict:
-        """(recipe, backend) -> the ok rows on disk, whichever job wrote them."""
+        """`row_key` -> the ok rows on disk, whichever job wrote them (its header says whether seeds count)."""
+        lines = self._lines() if lines is None else lines
+        header = (_parse(lines[0]) or {}).get(HEADER_KEY) if lines else None
+        by_seed = isinstance(header, dict) and header.get("seeds") is not None
         rows = {}
-        for line in (self._lines() if lines is None else lines)[1:]:
+        for line in lines[1:]:
             row = _row(line)
             if row is not None:
-                rows[(row.recipe, row.backend)] = row  # the last line for a pair wins
+                rows[row_key(row, by_seed)] = row  # the last line for a key wins
         return {key: row for key, row in rows.items() if row.ok}
 
     def _lines(self) -> list:
@@ -133,5 +148,6 @@ def _row(line: str) -> ResultRow | None:
 def _difference(theirs, ours: dict) -> str:
     if not isinstance(theirs, dict):
         return "it has no fingerprint line"
-    changed = [f"{key} was {theirs.get(key)!r}, now {value!r}" for key, value in ours.items() if theirs.get(key) != value]
+    keys = dict.fromkeys([*ours, *theirs])  # a key only one side has (seeds) differs too
+    changed = [f"{key} was {theirs.get(key)!r}, now {ours.get(key)!r}" for key in keys if theirs.get(key) != ours.get(key)]
     return "; ".join(changed)

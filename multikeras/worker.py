@@ -1,9 +1,10 @@
 """The per-backend half of `compare`: runs in a subprocess whose KERAS_BACKEND is set.
 
 ``python -m multikeras.worker JOB.json`` reads a `Job`, trains its recipes one after another
-and reports on stdout as `Event` lines (tagged with ``EVENT_PREFIX``; other output is ignored
-by the parent). The parity source saves each model and its test predictions; every other
-backend loads that model and reports the largest prediction difference.
+(each under each of the job's seeds) and reports on stdout as `Event` lines (tagged with
+``EVENT_PREFIX``; other output is ignored by the parent). The parity source saves each model
+and its test predictions; every other backend loads that model and reports the largest
+prediction difference. With several seeds only the job's parity seed (``Job.seed``) does so.
 
 The parent stops a worker with SIGTERM (on Ctrl-C, say); the worker then exits at once with
 one line on stderr, 143, and no row for the recipe it was training.
@@ -30,13 +31,14 @@ def emit(event: Event) -> None:
         raise SystemExit("multikeras worker: the parent process is gone; stopping") from None
 
 
-def _epoch_reporter(recipe_name, total_epochs):
+def _epoch_reporter(recipe_name, total_epochs, seed=None):
     import keras
 
     class EpochReporter(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             loss = (logs or {}).get("loss")
-            emit(Event("epoch", recipe=recipe_name, epoch=epoch + 1, epochs=total_epochs, loss=None if loss is None else float(loss)))
+            loss = None if loss is None else float(loss)
+            emit(Event("epoch", recipe=recipe_name, epoch=epoch + 1, epochs=total_epochs, loss=loss, seed=seed))
 
     return EpochReporter()
 
@@ -69,38 +71,53 @@ def _save_reference(run, artifacts: Path, name: str) -> None:
     np.save(artifacts / f"{name}.predictions.npy", run.predictions)
 
 
-def run_one(name: str, job: Job) -> ResultRow:
-    """Train one recipe and turn training's ``RecipeRun.row`` dict into a `ResultRow` with parity."""
-    from . import registry
-    from .training import train_recipe
-
-    recipe = registry.get(name)
-    epochs = job.epochs or recipe.FIT_KWARGS["epochs"]
-    emit(Event("start", recipe=name, epochs=epochs))
-    run = train_recipe(recipe, job.data, job.data_dir, epochs=epochs, seed=job.seed, callbacks=[_epoch_reporter(name, epochs)])
+def _check_parity(run, job: Job, name: str, seed: int) -> tuple:
+    """(largest difference or None, parity source or None): only the job's parity seed is compared."""
+    if seed != job.seed or job.source_backend is None:
+        return None, None
     artifacts = Path(job.artifacts)
-    diff = None
     if job.is_source:
         _save_reference(run, artifacts, name)
-    else:
-        diff = _parity(run, artifacts, name)
+        return None, job.source_backend
+    return _parity(run, artifacts, name), job.source_backend
+
+
+def _book_result(recipe, data: str):
+    """The book's figure for the recipe, which holds for the published data only."""
+    return getattr(recipe, "BOOK_RESULT", None) if data == "real" else None
+
+
+def run_one(name: str, job: Job, seed: int | None = None) -> ResultRow:
+    """Train one recipe under ``seed`` (the job's own by default) and make training's row a `ResultRow` with parity."""
+    from . import registry
+    from .training import run_callbacks, train_recipe
+
+    seed = job.seed if seed is None else seed
+    recipe = registry.get(name)
+    epochs = job.epochs or recipe.FIT_KWARGS["epochs"]
+    emit(Event("start", recipe=name, epochs=epochs, seed=job.seed_tag(seed)))
+    callbacks = [_epoch_reporter(name, epochs, job.seed_tag(seed)), *run_callbacks(patience=job.patience)]
+    fit_options = {"batch_size": job.batch_size, "class_weight": job.class_weight}
+    run = train_recipe(recipe, job.data, job.data_dir, epochs=epochs, seed=seed, callbacks=callbacks, **fit_options)
+    diff, source = _check_parity(run, job, name, seed)
     row = ResultRow.from_json({**run.row, "status": Status.OK.value})
-    return replace(row, parity_max_abs_diff=diff, parity_source=job.source_backend, history=run.history)
+    return replace(row, parity_max_abs_diff=diff, parity_source=source, history=run.history, book_result=_book_result(recipe, job.data))
 
 
 def run_job(job: Job) -> None:
-    """Train the job's recipes in turn, one "row" event each; a recipe that fails does not stop the rest."""
+    """Train each of the job's recipes under each of its seeds, one "row" event each; a failure does not stop the rest."""
     import multikeras
 
     backend = multikeras.active_backend()
     emit(Event("ready", backend=backend))
     for name in job.recipes:
-        try:
-            row = run_one(name, job)
-        except Exception as err:
-            traceback.print_exc(file=sys.stderr)
-            row = ResultRow.failed(name, backend, f"{type(err).__name__}: {err}")
-        emit(Event("row", row=row))
+        for seed in job.run_seeds:
+            try:
+                row = run_one(name, job, seed)
+            except Exception as err:
+                traceback.print_exc(file=sys.stderr)
+                row = ResultRow.failed(name, backend, f"{type(err).__name__}: {err}", seed=job.seed_tag(seed))
+            emit(Event("row", row=row, seed=job.seed_tag(seed)))
     emit(Event("done", backend=backend))
 
 

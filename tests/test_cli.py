@@ -228,3 +228,86 @@ def test_sigterm_stops_run_and_keeps_its_checkpoint(backend, tmp_path):
     assert code == 143
     assert _interrupted_lines(output) == [f"multikeras: interrupted by SIGTERM; kept the best model so far in {checkpoint}"]
     assert multikeras.load_model(checkpoint).input_shape == (None, 10)
+
+
+@pytest.mark.fault('--seeds 0 on compare or run', 'one line naming --seeds and its minimum, exit 2')
+def test_seeds_must_be_at_least_one(capsys):
+    for command in (["compare"], ["run", "regression_mlp"]):
+        assert main([*command, "--seeds", "0"]) == 2
+        assert "argument --seeds: must be at least 1, got 0" in _error_line(capsys)
+
+
+@pytest.mark.fault('run --seeds 2 with --save, --checkpoint, --backup-dir, --tensorboard or --ratio', 'one line naming the flag and the fix (drop it or use --seeds 1), exit 2, before anything trains')
+def test_run_over_seeds_refuses_flags_for_one_model(capsys, tmp_path):
+    for flag in (["--save", str(tmp_path / "m.keras")], ["--checkpoint", str(tmp_path / "b.keras")],
+                 ["--backup-dir", str(tmp_path / "b")], ["--tensorboard", str(tmp_path / "tb")], ["--ratio"]):
+        assert main(["run", "regression_mlp", "--seeds", "2", *flag]) == 2
+        assert _error_line(capsys).startswith(
+            f"multikeras: error: {flag[0]} is for one model, but --seeds 2 trains 2 models; drop {flag[0]} or use --seeds 1")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_compare_over_two_seeds_writes_each_seeds_value_and_the_interval(backend, capsys, tmp_path):
+    argv = ["compare", "--seeds", "2", "--epochs", "1", "--recipes", "regression_mlp", "--backends", backend, "--out", str(tmp_path)]
+    assert main([*argv, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["seeds"] == [42, 43] and [(r["seed"], r["status"]) for r in report["rows"]] == [(42, "ok"), (43, "ok")]
+    (summary,) = report["summary"]
+    assert summary["value"]["per_seed"] == [r["value"] for r in report["rows"]] and summary["value"]["n"] == 2
+    low, high = summary["value"]["interval"]
+    assert low < summary["value"]["mean"] < high and summary["fit_seconds"]["per_seed"] == [r["fit_seconds"] for r in report["rows"]]
+    assert report["verdicts"] == []  # one backend: nothing to compare
+    assert json.loads((tmp_path / "results.json").read_text()) == report
+    table = (tmp_path / "table.md").read_text().splitlines()
+    assert table[0].startswith("| recipe") and "95% interval" in table[0] and f"[{low:.4f}, {high:.4f}]" in table[2]
+    assert [p.name for p in (tmp_path / "seeds").iterdir()] == ["regression_mlp.png"]
+    assert [p.name for p in (tmp_path / "curves").iterdir()] == ["regression_mlp.png"]
+
+
+def test_run_over_two_seeds_prints_each_and_the_summary(backend, capsys, tmp_path):
+    argv = ["run", "regression_mlp", "--backend", backend, "--seeds", "2", "--seed", "7", "--epochs", "1"]
+    assert main([*argv, "--batch-size", "64", "--plot", str(tmp_path / "curves.png")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines[:2]] == [f"regression_mlp on {backend}, seed {s}" for s in (7, 8)]
+    assert lines[2].startswith(f"regression_mlp on {backend}, embedded data, over 2 of 2 seeds: rmse mean ")
+    assert "95% interval [" in lines[2] and (tmp_path / "curves.png").exists()
+    assert main([*argv, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [r["seed"] for r in report["rows"]] == [7, 8] and report["summary"][0]["value"]["n"] == 2
+
+
+@pytest.mark.cross
+def test_compare_over_seeds_on_two_backends_prints_the_verdicts(tmp_path):
+    command = [sys.executable, "-m", "multikeras.cli", "compare", "--seeds", "2", "--epochs", "1", "--recipes", "regression_mlp",
+               "--backends", "torch,jax", "--out", str(tmp_path)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = result.stdout.strip().splitlines()
+    assert [line.split("|")[2].strip() for line in out[2:4]] == ["torch", "jax"]
+    verdict = r"torch vs jax (differ|within seed noise) \(p = [0-9.e-]+(, (torch|jax) (lower|faster))?\)"
+    assert re.fullmatch(f"regression_mlp rmse: {verdict}", out[-2]), out[-2]
+    assert re.fullmatch(f"regression_mlp fit time: {verdict}", out[-1]), out[-1]
+    assert not any(line.startswith("fastest for") for line in out)
+
+
+@pytest.mark.cross
+def test_compare_over_three_seeds_on_three_backends_reports_values_intervals_and_verdicts(tmp_path):
+    """The issue's acceptance: per-seed values, intervals and the significance verdicts, in CI's cross env."""
+    command = [sys.executable, "-m", "multikeras.cli", "compare", "--seeds", "3", "--epochs", "1",
+               "--recipes", "regression_mlp,wide_deep", "--json", "--out", str(tmp_path)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    assert report["seeds"] == [42, 43, 44] and len(report["rows"]) == 2 * 3 * 3
+    assert all(r["status"] == "ok" for r in report["rows"])
+    assert [(s["recipe"], s["backend"]) for s in report["summary"]] == [
+        (recipe, b) for recipe in ("regression_mlp", "wide_deep") for b in ("torch", "jax", "tensorflow")]
+    for summary in report["summary"]:
+        for quantity in ("value", "fit_seconds"):
+            stats = summary[quantity]
+            assert len(stats["per_seed"]) == 3 and stats["interval"][0] <= stats["mean"] <= stats["interval"][1]
+        assert summary["parity_ok"] in (None, True)  # the first seed's parity
+    assert len(report["verdicts"]) == 2 * 3 * 2  # per recipe: 3 pairs of backends, on the metric and on fit time
+    for verdict in report["verdicts"]:
+        assert 0 <= verdict["p_value"] <= 1 and verdict["verdict"] == ("differ" if verdict["p_value"] < 0.05 else "within seed noise")
+    assert sorted(p.name for p in (tmp_path / "seeds").iterdir()) == ["regression_mlp.png", "wide_deep.png"]

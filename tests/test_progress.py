@@ -45,3 +45,11 @@ def test_a_failed_row_prints_its_reason():
     printer(Event("row", backend="torch", row=ResultRow.failed("wide_deep", "torch", "worker exited with code 1: boom")))
     assert stream.getvalue().rstrip().endswith("torch      wide_deep: failed: worker exited with code 1: boom")
     assert printer.done == 1
+
+
+def test_a_seeds_job_names_the_seed_on_each_line():
+    stream = io.StringIO()
+    printer = progress.ProgressPrinter(total=2, stream=stream)
+    row = ResultRow(recipe="wide_deep", backend="jax", status=Status.OK, metric="rmse", value=0.5, fit_seconds=1.0, seed=43)
+    printer(Event("row", backend="jax", row=row, seed=43))
+    assert "jax        wide_deep seed 43: rmse 0.5000" in stream.getvalue()

@@ -88,3 +88,22 @@ def test_events_travel_as_prefixed_json_lines_with_the_row_and_its_history():
     epoch = Event("epoch", recipe="wide_deep", epoch=1, epochs=2, loss=0.5)
     assert Event.from_line(epoch.to_line()) == epoch
     assert Event.from_line("Epoch 1/2 - loss 0.5\n") is None
+
+
+def test_a_one_seed_job_reads_as_it_always_has_and_a_seeds_job_round_trips():
+    job = Job(recipes=["wide_deep"], epochs=1, source_backend="torch", is_source=True)
+    assert list(job.to_json()) == ["recipes", "data", "data_dir", "epochs", "seed", "source_backend", "is_source", "artifacts"]
+    assert job.run_seeds == [42] and job.seed_tag(42) is None
+    several = Job(recipes=["wide_deep"], seed=42, seeds=[42, 44], patience=2)
+    assert several.to_json()["seeds"] == [42, 44] and several.to_json()["patience"] == 2 and "batch_size" not in several.to_json()
+    assert Job.from_json(json.loads(json.dumps(several.to_json()))) == several
+    assert several.run_seeds == [42, 44] and several.seed_tag(44) == 44
+
+
+def test_the_books_figure_travels_with_the_history_only():
+    row = ResultRow.from_json({**TRAINED, "history": {"loss": [1.0]}, "book_result": 0.5297})
+    assert row.book_result == 0.5297 and row.extra == {}
+    assert "book_result" not in row.to_json() and row.to_json(history=True)["book_result"] == 0.5297
+    assert ResultRow.failed("wide_deep", "torch", "boom", seed=43).to_json()["seed"] == 43
+    assert ResultRow.not_installed("wide_deep", "jax", seed=43).to_json() == {
+        "recipe": "wide_deep", "backend": "jax", "seed": 43, "status": "not installed"}

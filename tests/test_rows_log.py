@@ -1,9 +1,10 @@
 import json
+from dataclasses import replace
 
 import pytest
 
 from multikeras.records import ResultRow, Status
-from multikeras.rows_log import HEADER_KEY, Previous, RowsLog, fingerprint
+from multikeras.rows_log import HEADER_KEY, Previous, RowsLog, fingerprint, row_key
 
 
 def _fingerprint(**changes):
@@ -65,3 +66,24 @@ def test_a_finished_run_is_not_resumed(tmp_path):
     log.begin([_ok("wide_deep")])
     log.finish()
     assert log.read() == Previous()  # the same arguments again: a new run, trained afresh
+
+
+def test_a_seeds_job_keys_its_rows_by_seed_too(tmp_path):
+    several = {**_fingerprint(), "seeds": [42, 43]}
+    assert fingerprint("embedded", None, 1, 42, ["torch", "jax"], "torch", seeds=[42, 43]) == several
+    log = RowsLog(tmp_path / "rows.jsonl", several)
+    log.begin()
+    for seed in (42, 43):
+        log.append(replace(_ok("wide_deep"), seed=seed))
+    assert list(log.read().rows) == [("wide_deep", "torch", 42), ("wide_deep", "torch", 43)]
+    assert len(RowsLog(log.path).ok_rows()) == 2  # what an interrupt's line counts, without the fingerprint
+    assert row_key(_ok("wide_deep")) == ("wide_deep", "torch")
+
+
+@pytest.mark.fault("compare --seeds 3 into an --out that holds a one-seed run (or the reverse)", "a fresh start, with a line naming the seeds that differ")
+def test_other_seeds_are_another_job(tmp_path):
+    RowsLog(tmp_path / "rows.jsonl", _fingerprint()).begin([_ok("wide_deep")])
+    previous = RowsLog(tmp_path / "rows.jsonl", {**_fingerprint(), "seeds": [42, 43, 44]}).read()
+    assert not previous.matched and previous.reason.endswith("(seeds was None, now [42, 43, 44])")
+    RowsLog(tmp_path / "rows.jsonl", {**_fingerprint(), "seeds": [42, 43]}).begin()
+    assert RowsLog(tmp_path / "rows.jsonl", _fingerprint()).read().reason.endswith("(seeds was [42, 43], now None)")

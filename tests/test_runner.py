@@ -155,3 +155,84 @@ def test_a_resumed_compare_checks_parity_against_the_kept_source_model(tmp_path)
     rows = runner.compare("regression_mlp", ["torch", "jax"], epochs=1, out=tmp_path, on_event=events.append)
     assert [(e.backend, e.recipe) for e in events if e.kind == "start"] == [("jax", "regression_mlp")]
     assert rows[0].is_parity_source and rows[1].parity_ok is True
+
+
+def test_seeds_are_dealt_to_as_many_jobs_as_cores_grouped_by_the_recipes_they_lack(monkeypatch):
+    monkeypatch.setattr(runner, "available_cores", lambda: 2)
+    job = Job(recipes=["wide_deep", "regression_mlp"], seed=42)
+    assert runner.seed_list(42, 3) == [42, 43, 44]
+    jobs = runner._jobs(job, [(name, seed) for name in job.recipes for seed in (42, 43, 44)])
+    assert [(j.recipes, j.seeds) for j in jobs] == [(["wide_deep", "regression_mlp"], [42, 44]), (["wide_deep", "regression_mlp"], [43])]
+    resumed = runner._jobs(job, [("wide_deep", 44), ("regression_mlp", 43), ("regression_mlp", 44)])
+    assert [(j.recipes, j.seeds) for j in resumed] == [(["regression_mlp"], [43]), (["wide_deep", "regression_mlp"], [44])]
+    assert [(j.recipes, j.seeds) for j in runner._jobs(job, [("wide_deep", None)])] == [(["wide_deep"], None)]  # one seed
+
+
+def test_workers_side_by_side_share_the_cores(monkeypatch):
+    monkeypatch.setattr(runner, "available_cores", lambda: 4)
+    assert runner._parallelism(1) == (1, None)  # a lone worker keeps the threads it always had
+    assert runner._parallelism(2) == (2, 2) and runner._parallelism(9) == (4, 1)
+    monkeypatch.delenv("MULTIKERAS_THREADS", raising=False)
+    assert runner._worker_env("jax", threads=2)["MULTIKERAS_THREADS"] == "2"
+    assert "MULTIKERAS_THREADS" not in runner._worker_env("jax")
+    monkeypatch.setenv("MULTIKERAS_THREADS", "3")
+    assert runner._worker_env("jax", threads=2)["MULTIKERAS_THREADS"] == "3"  # the user's setting is kept
+
+
+@pytest.mark.fault("compare --seeds 3 whose workers die", "a failed row per recipe and seed, naming the exit code and each worker's last line")
+def test_seeds_run_in_parallel_workers_each_with_its_thread_budget(backend, monkeypatch, tmp_path):
+    fake = tmp_path / "python"  # stands in for the interpreter: reports the budget it was given, then dies
+    fake.write_text('#!/bin/sh\necho "threads=$MULTIKERAS_THREADS" >&2\nexit 3\n')
+    fake.chmod(0o755)
+    monkeypatch.setattr(runner, "available_cores", lambda: 2)
+    monkeypatch.delenv("MULTIKERAS_THREADS", raising=False)
+    rows = runner.compare("regression_mlp", [backend], seeds=3, out=tmp_path / "out", python=str(fake))
+    assert [(r.seed, r.status_text) for r in rows] == [(s, "failed: worker exited with code 3: threads=1") for s in (42, 43, 44)]
+    assert sorted(p.name for p in (tmp_path / "out" / "logs").iterdir()) == [f"{backend}-seed42-44.log", f"{backend}-seed43.log"]
+    (one,) = runner.compare("regression_mlp", [backend], out=tmp_path / "one", python=str(fake))
+    assert one.seed is None and one.status_text == "failed: worker exited with code 3: threads="
+
+
+def test_rows_of_the_seeds_after_the_first_stand_alone(backend, tmp_path):
+    def row(seed, source):
+        return ResultRow(recipe="regression_mlp", backend=backend, seed=seed, status=Status.OK, parity_source=source)
+
+    rows = {("regression_mlp", backend, 42): row(42, backend), ("regression_mlp", backend, 43): row(43, None)}
+    assert runner._reusable(rows, backend, tmp_path / "models") == {("regression_mlp", backend, 43): rows[("regression_mlp", backend, 43)]}
+
+
+@pytest.mark.fault("compare --seeds 2 interrupted at its first row, then run again", "only the missing seed trains; the kept seed's row is reused as it was")
+def test_an_interrupted_seeds_compare_resumes_per_seed(backend, monkeypatch, tmp_path):
+    def stop_at_the_first_row(event):
+        if event.kind == "row":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "available_cores", lambda: 1)  # one worker, seeds in turn: the first row is seed 42's
+    with pytest.raises(KeyboardInterrupt):
+        runner.compare("regression_mlp", [backend], epochs=1, seeds=2, out=tmp_path, on_event=stop_at_the_first_row)
+    assert _workers() == []
+    (first,) = _logged_rows(tmp_path)
+    assert first["seed"] == 42
+    events = []
+    rows = runner.compare("regression_mlp", [backend], epochs=1, seeds=2, out=tmp_path, on_event=events.append)
+    assert events[0] == Event("resumed", count=1, path=str(tmp_path / "rows.jsonl"))
+    assert [(e.recipe, e.seed) for e in events if e.kind == "start"] == [("regression_mlp", 43)]
+    assert rows[0] == ResultRow.from_json(first) and rows[1].ok and rows[1].seed == 43
+    assert rows[0].is_parity_source and rows[1].parity_source is None  # parity: the first seed only
+
+
+@pytest.mark.cross
+def test_seeds_across_two_backends_check_parity_for_the_first_seed_only(tmp_path):
+    rows = runner.compare("regression_mlp", ["torch", "jax"], epochs=1, seeds=2, out=tmp_path)
+    assert [(r.backend, r.seed) for r in rows] == [("torch", 42), ("torch", 43), ("jax", 42), ("jax", 43)]
+    assert all(r.ok for r in rows), [r.status_text for r in rows if not r.ok]
+    assert rows[0].is_parity_source and rows[2].parity_ok is True
+    assert rows[1].parity_source is None and rows[3].parity_max_abs_diff is None
+
+
+def test_the_books_figure_comes_with_the_real_data_only():
+    from multikeras import worker
+
+    classifier, regression = registry.get("classifier_mlp"), registry.get("regression_mlp")
+    assert worker._book_result(classifier, "real") == 0.8864 and worker._book_result(regression, "real") == 0.5297
+    assert worker._book_result(classifier, "embedded") is None and worker._book_result(registry.get("wide_deep"), "real") is None
