@@ -46,7 +46,13 @@ def fit(model, x=None, y=None, lean_step=True, steps_per_execution="auto", nan_g
         return _fit(backend, model, x, y, nan_guard, **kwargs)
 
 
-def _guarded(callbacks, nan_guard: bool) -> list:
+def _is_callback_list(callbacks) -> bool:
+    import keras
+
+    return isinstance(callbacks, keras.callbacks.CallbackList)
+
+
+def _guarded(callbacks, nan_guard: bool):
     """A NaN guard ahead of the callbacks, so it raises before a checkpoint saves a NaN epoch.
 
     Added after the speed-ups were chosen: it reads the loss when it is handed one, so it must
@@ -54,8 +60,10 @@ def _guarded(callbacks, nan_guard: bool) -> list:
     """
     from .nan_guard import NaNGuard, enabled
 
-    callbacks = list(callbacks or [])
-    return [NaNGuard(), *callbacks] if enabled(nan_guard) else callbacks
+    # A keras.callbacks.CallbackList is the caller's whole, configured set: Keras takes it as it is.
+    if not enabled(nan_guard) or _is_callback_list(callbacks):
+        return callbacks
+    return [NaNGuard(), *(callbacks or [])]
 
 
 def _fit(backend, model, x, y, nan_guard, **kwargs):
@@ -65,7 +73,8 @@ def _fit(backend, model, x, y, nan_guard, **kwargs):
     if kwargs.get("validation_data") is not None:
         kwargs["validation_data"] = _check_validation_data(model, kwargs["validation_data"])
     seed = current_seed()
-    if seed is None or kwargs.get("shuffle", True) is not True or not _arrays_only(x):
+    given_whole = _is_callback_list(kwargs.get("callbacks"))  # nothing can join it
+    if seed is None or kwargs.get("shuffle", True) is not True or not _arrays_only(x) or given_whole:
         return model.fit(x=x, y=y, **kwargs)
     callbacks = list(kwargs.pop("callbacks", None) or [])
     return backend.seeded_fit(model, x, y, seed, callbacks, **kwargs)

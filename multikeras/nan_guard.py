@@ -5,7 +5,8 @@ returns NaN predictions and a search ranks a broken model as if it had trained. 
 adds :class:`NaNGuard` to every fit; ``nan_guard=False`` or ``MULTIKERAS_NAN_GUARD=0`` keeps
 Keras's behaviour. The loss is read at most every ``CHECK_SECONDS`` and at each epoch's end,
 because reading it syncs the device and, on torch, computes the batch's logs the engine
-otherwise skips; so the batch named is where the NaN was first seen.
+otherwise skips; so the batch named is where the NaN was first read. A fit another callback
+already stopped (an LR finder stops itself on divergence) is left to end as that callback chose.
 """
 
 from __future__ import annotations
@@ -67,19 +68,19 @@ class NaNGuard(keras.callbacks.Callback):
         if math.isfinite(loss):
             self._last_finite = (self._epoch, batch, loss)
             return
-        self.model.stop_training = True
-        raise NonFiniteLossError(self._message(batch, loss))
+        if not self.model.stop_training:
+            raise NonFiniteLossError(self._message(batch, loss))
 
     def _message(self, batch, loss) -> str:
-        where = f"epoch {self._epoch + 1}" + ("" if batch is None else f", batch {batch + 1}")
+        where = f"epoch {self._epoch + 1}" + ("'s end" if batch is None else f", batch {batch + 1}")
         if self._last_finite is None:
-            before = "no finite loss was seen before it"
+            before = "no loss read before it was finite"
         else:
             epoch, at_batch, value = self._last_finite
             place = f"epoch {epoch + 1}" + ("'s end" if at_batch is None else f", batch {at_batch + 1}")
-            before = f"the last finite loss was {value:.6g} ({place})"
+            before = f"the last finite loss read was {value:.6g} ({place})"
         return (
-            f"The training loss became {loss} in {where}; {before}. Likely causes: {LIKELY_CAUSES}. "
+            f"The training loss was {loss} when read at {where}; {before}. Likely causes: {LIKELY_CAUSES}. "
             f"To train on regardless, as Keras does, pass nan_guard=False to multikeras.fit "
             f"(fit__nan_guard=False on a wrapper) or set {ENV_SWITCH}=0."
         )

@@ -86,8 +86,8 @@ class _Worker:
     error in a callback unwinds where the ``finally`` that stops every worker runs.
     """
 
-    def __init__(self, backend: str, job: Job, workdir: Path, python, threads=None):
-        name = backend if job.seeds is None else f"{backend}-seed" + "-".join(map(str, job.seeds))
+    def __init__(self, backend: str, job: Job, workdir: Path, python, threads=None, index=0):
+        name = backend if job.seeds is None else f"{backend}-worker{index + 1}"  # its seeds are in its job file
         self.backend, self.job, self.python, self.threads = backend, job, python, threads
         self.job_path = workdir / f"job-{name}.json"
         self.log_path = workdir / "logs" / f"{name}.log"
@@ -120,6 +120,11 @@ class _Worker:
         code = self.process.wait()
         self._close()
         return code
+
+    def terminate(self) -> None:
+        """Ask it to stop (SIGTERM), without waiting: all workers are asked before any is waited for."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
 
     def stop(self) -> None:
         """End it if it still runs: SIGTERM, then SIGKILL if it outstays `STOP_SECONDS`."""
@@ -165,6 +170,8 @@ def _drive(workers: list, parallel: int, on_line, on_end) -> None:
                 on_line(worker, line)
     finally:  # an interrupt (Ctrl-C, SIGTERM) or an error in a callback: no worker left behind
         for worker in running:
+            worker.terminate()
+        for worker in running:
             worker.stop()
 
 
@@ -198,11 +205,12 @@ def _reusable(rows: dict, source: str | None, artifacts: Path) -> dict:
     return {key: row for key, row in rows.items() if not compared(row) or row.recipe in sourced}
 
 
-def _open_log(workdir: Path, job_fingerprint: dict, source, on_event) -> tuple:
-    """The rows log, started afresh but for the rows kept from the same job's previous run."""
+def _open_log(workdir: Path, job_fingerprint: dict, source, on_event, names) -> tuple:
+    """The rows log, started afresh but for the rows of ``names`` kept from the same job's previous run."""
     log = RowsLog(workdir / "rows.jsonl", job_fingerprint)
     previous = log.read()
-    kept = _reusable(previous.rows, source, workdir / "models") if previous.matched else {}
+    asked = {key: row for key, row in previous.rows.items() if row.recipe in names}
+    kept = _reusable(asked, source, workdir / "models") if previous.matched else {}
     log.begin(kept.values())
     if previous.matched:
         on_event(Event("resumed", count=len(kept), path=str(log.path)))
@@ -246,7 +254,7 @@ def compare(
         workdir = Path(out) if out is not None else Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)
         job_fingerprint = fingerprint(data, data_dir, epochs, seed, backend_names, source, seeds=several)
-        log, rows = _open_log(workdir, job_fingerprint, source, on_event)
+        log, rows = _open_log(workdir, job_fingerprint, source, on_event, names)
         job = Job(
             recipes=names,
             data=data,
@@ -355,7 +363,7 @@ def _gather(backend: str, jobs: list, workdir: Path, on_row, on_event, python) -
             on_row(row)
         found.extend(worker.rows + failed)
 
-    _drive([_Worker(backend, job, workdir, python, threads) for job in jobs], parallel, on_line, on_end)
+    _drive([_Worker(backend, job, workdir, python, threads, i) for i, job in enumerate(jobs)], parallel, on_line, on_end)
     return found
 
 

@@ -176,7 +176,10 @@ def _keras_load(source: Path, shown: Path, compile, custom_objects):
     try:
         return keras.saving.load_model(source, compile=compile, custom_objects=custom_objects)
     except Exception as err:
-        explained = _explain_failure(source, shown, compile, custom_objects, err)
+        try:
+            explained = _explain_failure(source, shown, compile, custom_objects, err)
+        except Exception:  # the explanation must never hide Keras's own error
+            explained = None
         if explained is None:
             raise
         raise explained from err

@@ -23,6 +23,7 @@ import keras_tuner
 from .backends import active_backend
 from .hparams import whole_numbers
 from .fitting import fit
+from .nan_guard import NonFiniteLossError
 from .predicting import predict
 from .seeding import seeded_build, set_seed
 
@@ -48,7 +49,13 @@ class RecipeHyperModel(keras_tuner.HyperModel):
             return self.recipe.build_model(**self.data_hparams, **self.recipe.search_space(hp))
 
     def fit(self, hp, model, *args, **kwargs):
-        return fit(model, *args, **kwargs)
+        """A diverged trial scores the worst objective instead of failing: KerasTuner ends the
+        whole search after three failed trials in a row, and a high learning rate is a fair try."""
+        try:
+            return fit(model, *args, **kwargs)
+        except NonFiniteLossError as err:
+            warnings.warn(f"trial diverged, scored as the worst: {err}", RuntimeWarning, stacklevel=2)
+            return {getattr(self.recipe, "SEARCH_OBJECTIVE", OBJECTIVE): float("inf")}
 
 
 def _check_strategy(strategy):

@@ -24,7 +24,7 @@ def diverging(learning_rate=1e6):
 @pytest.mark.fault('a fit whose loss becomes NaN or inf (learning rate 1e6 on unscaled data)', 'NonFiniteLossError naming the epoch, the likely causes and the switch to turn it off')
 def test_a_diverging_fit_raises_naming_the_epoch_and_the_causes():
     multikeras.set_seed(0)
-    with pytest.raises(NonFiniteLossError, match=r"became (nan|inf) in epoch 1.*learning rate.*nan_guard=False"):
+    with pytest.raises(NonFiniteLossError, match=r"was (nan|inf) when read at epoch 1.*learning rate.*nan_guard=False"):
         multikeras.fit(diverging(), X, Y, epochs=3, batch_size=32, verbose=0)
 
 
@@ -34,7 +34,7 @@ def test_the_guard_names_the_batch_and_the_last_finite_loss():
     model = diverging(learning_rate=1e-5)
     model.fit(X, Y, epochs=1, batch_size=32, verbose=0)  # a finite epoch first
     model.optimizer.learning_rate.assign(1e6)
-    with pytest.raises(NonFiniteLossError, match=r"in epoch 1, batch \d+; the last finite loss was [0-9.e+]+ \(epoch 1, batch \d+\)"):
+    with pytest.raises(NonFiniteLossError, match=r"read at epoch 1, batch \d+; the last finite loss read was [0-9.e+]+ \(epoch 1, batch \d+\)"):
         model.fit(X, Y, epochs=2, batch_size=8, verbose=0, callbacks=[NaNGuard(check_seconds=0)])
 
 
@@ -76,3 +76,19 @@ def test_a_wrapper_raises_it_so_a_search_scores_the_candidate_as_failed():
     scores = search.cv_results_["mean_test_score"]
     assert np.isfinite(scores[0]) and np.isnan(scores[1])
     assert search.best_params_ == {"model__learning_rate": 1e-6}
+
+
+def test_a_fit_another_callback_stopped_on_divergence_ends_as_it_chose():
+    from multikeras.callbacks import LRFinder
+
+    multikeras.set_seed(0)
+    finder = LRFinder(min_lr=1e-3, max_lr=1e6, steps=32)  # stops itself when the loss explodes
+    multikeras.fit(diverging(learning_rate=1e-3), X, Y, epochs=4, batch_size=32, verbose=0, callbacks=[finder])
+    assert 0 < len(finder.rates) < 4 * 8
+
+
+def test_a_callback_list_is_taken_as_given():
+    multikeras.set_seed(0)
+    model = diverging()
+    callbacks = keras.callbacks.CallbackList([], add_history=True, model=model)
+    multikeras.fit(model, X, Y, epochs=1, batch_size=32, verbose=0, callbacks=callbacks)  # Keras's own behaviour

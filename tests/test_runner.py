@@ -188,7 +188,7 @@ def test_seeds_run_in_parallel_workers_each_with_its_thread_budget(backend, monk
     monkeypatch.delenv("MULTIKERAS_THREADS", raising=False)
     rows = runner.compare("regression_mlp", [backend], seeds=3, out=tmp_path / "out", python=str(fake))
     assert [(r.seed, r.status_text) for r in rows] == [(s, "failed: worker exited with code 3: threads=1") for s in (42, 43, 44)]
-    assert sorted(p.name for p in (tmp_path / "out" / "logs").iterdir()) == [f"{backend}-seed42-44.log", f"{backend}-seed43.log"]
+    assert sorted(p.name for p in (tmp_path / "out" / "logs").iterdir()) == [f"{backend}-worker1.log", f"{backend}-worker2.log"]
     (one,) = runner.compare("regression_mlp", [backend], out=tmp_path / "one", python=str(fake))
     assert one.seed is None and one.status_text == "failed: worker exited with code 3: threads="
 

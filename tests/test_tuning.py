@@ -87,3 +87,18 @@ def test_cli_search_prints_and_saves_the_best(tmp_path, capsys):
 def test_cli_search_rejects_an_unknown_strategy(capsys):
     assert main(["search", "wide_deep", "--strategy", "grid"]) == 2
     assert "invalid choice: 'grid'" in capsys.readouterr().err
+
+
+@pytest.mark.fault("a KerasTuner trial whose loss turns NaN (learning rate 1e6)", "a RuntimeWarning; the trial scores inf, the worst, and the search goes on")
+def test_a_diverged_trial_scores_the_worst_instead_of_failing():
+    import numpy as np
+
+    recipe = registry.get("regression_mlp")
+    (X, y), valid, _ = recipe.load_data("embedded")
+    hypermodel = RecipeHyperModel(recipe, recipe.data_hparams(X), seed=0)
+    hp = keras_tuner.HyperParameters()
+    model = hypermodel.build(hp)
+    model.optimizer.learning_rate.assign(1e6)
+    with pytest.warns(RuntimeWarning, match="trial diverged, scored as the worst"):
+        result = hypermodel.fit(hp, model, X * 1e3, y, validation_data=valid, epochs=2, verbose=0)
+    assert result == {"val_loss": np.inf}

@@ -20,6 +20,7 @@ import json
 import os
 import pickle
 import time
+import warnings
 from pathlib import Path
 
 import joblib
@@ -54,20 +55,33 @@ def _versions() -> dict:
 
 
 def _code_bytes(code) -> bytes:
-    """A code object's bytecode, names and constants, nested functions' code included (their
-    repr carries a memory address, which differs in every process)."""
-    consts = [_code_bytes(c) if hasattr(c, "co_code") else repr(c).encode() for c in code.co_consts]
-    return code.co_code + repr(code.co_names).encode() + b"|".join(consts)
+    """A code object's bytecode, names and constants, nested functions' code included (a code
+    object's repr carries a memory address, and a set's order changes with the hash seed, so
+    neither is used)."""
+    return code.co_code + repr(code.co_names).encode() + b"|".join(map(_const_bytes, code.co_consts))
+
+
+def _const_bytes(const) -> bytes:
+    if hasattr(const, "co_code"):
+        return _code_bytes(const)
+    if isinstance(const, (set, frozenset)):
+        return b"{" + b",".join(sorted(map(_const_bytes, const))) + b"}"
+    if isinstance(const, tuple):
+        return b"(" + b",".join(map(_const_bytes, const)) + b")"
+    return repr(const).encode()  # the literals a code object holds: str, bytes, numbers, None
 
 
 def _function(value) -> str | None:
-    """A function's name and a hash of its code: editing a build function does not reuse old
-    fits, and one shipped by value to a Dask worker (a script's ``__main__.build``) keys the same."""
+    """A function's name and a hash of its code, defaults and closure: editing a build function,
+    or making one with other values captured, does not reuse old fits, and one shipped by value
+    to a Dask worker (a script's ``__main__.build``) keys the same."""
     code = getattr(value, "__code__", None)
     if code is None:
         return None
-    body = _code_bytes(code) + repr(getattr(value, "__defaults__", None)).encode()
-    return f"{value.__module__}.{value.__qualname__}:{hashlib.sha256(body).hexdigest()}"
+    cells = [cell.cell_contents for cell in value.__closure__ or ()]
+    captured = joblib.hash((value.__defaults__, value.__kwdefaults__, cells))
+    digest = hashlib.sha256(_code_bytes(code) + captured.encode()).hexdigest()
+    return f"{value.__module__}.{value.__qualname__}:{digest}"
 
 
 def _fingerprint(name: str, value) -> str:
@@ -130,6 +144,7 @@ class FitStore:
         except FileNotFoundError:
             return False
         except Exception as err:  # a damaged entry is refitted, not fatal
+            warnings.warn(f"fit store entry {str(path)!r} is unreadable ({type(err).__name__}: {err}); fitting again", RuntimeWarning, stacklevel=3)
             self._log("unreadable", key, error=f"{type(err).__name__}: {err}")
             return False
         estimator.__setstate__({**estimator.__dict__, **state})
@@ -168,4 +183,12 @@ class FitStore:
         path = self.directory / JOURNAL
         if not path.exists():
             return []
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return [event for event in map(_parse, path.read_text().splitlines()) if event is not None]
+
+
+def _parse(line: str):
+    """One journal line, or None for a line torn by a kill or by a file system without atomic appends."""
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None

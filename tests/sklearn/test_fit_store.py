@@ -71,12 +71,15 @@ def test_a_warm_start_continues_the_model_and_is_not_stored(tmp_path):
     assert events(tmp_path) == {"stored": 1}
 
 
-@pytest.mark.fault('a damaged entry in the fit store', 'the fit is retrained and the entry replaced; the journal records it as unreadable')
+@pytest.mark.fault('a damaged entry in the fit store, and a journal line torn by a kill', 'a RuntimeWarning; the fit is retrained and the entry replaced; the torn line is skipped')
 def test_a_damaged_entry_is_refitted(tmp_path):
     regressor(fit_store=tmp_path).fit(X, Y)
     (entry,) = (tmp_path / "fits").iterdir()
     entry.write_bytes(b"half a pickle")
-    regressor(fit_store=tmp_path).fit(X, Y)
+    with pytest.warns(RuntimeWarning, match="unreadable.*fitting again"):
+        regressor(fit_store=tmp_path).fit(X, Y)
+    with open(tmp_path / "journal.jsonl", "a") as journal:
+        journal.write('{"event": "stor')  # a line torn by a kill
     assert events(tmp_path) == {"stored": 2, "unreadable": 1}
     pickle.loads(entry.read_bytes())  # whole again
 
@@ -101,3 +104,30 @@ def test_an_unfingerprintable_parameter_names_itself_and_the_fix(tmp_path):
 def test_a_bad_fit_store_value_names_the_fix():
     with pytest.raises(TypeError, match="fit_store must be a folder path or a FitStore.*fit_store='runs/fits'"):
         regressor(fit_store=3).fit(X, Y)
+
+
+def _builder(hidden):
+    def build(meta):
+        return mlp(meta, hidden=hidden)
+
+    return build
+
+
+def test_closures_capturing_other_values_are_different_fits(tmp_path):
+    KerasRegressor(_builder(4), optimizer="adam", epochs=1, verbose=0, random_state=0, fit_store=tmp_path).fit(X, Y)
+    KerasRegressor(_builder(8), optimizer="adam", epochs=1, verbose=0, random_state=0, fit_store=tmp_path).fit(X, Y)
+    assert events(tmp_path) == {"stored": 2}
+
+
+def test_keys_do_not_depend_on_the_hash_seed(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "from multikeras.sklearn import fit_store\n"
+        "def build(meta, act='relu'):\n    return act in {'relu', 'gelu', 'tanh', 'elu', 'selu'}\n"
+        "print(fit_store._function(build))\n"
+    )
+    keys = {subprocess.run([sys.executable, "-c", code], env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+                           capture_output=True, text=True, check=True).stdout.split(":")[-1] for seed in ("1", "2", "3")}
+    assert len(keys) == 1
