@@ -42,7 +42,8 @@ def _check_validation_data(model, validation_data):
 def fit(model, x=None, y=None, lean_step=True, steps_per_execution="auto", nan_guard=True, **kwargs):
     """Train ``model`` like ``model.fit(x, y, **kwargs)`` and return its History."""
     backend = backends.current()
-    with backend.fit_speedups(model, kwargs.get("callbacks"), lean_step, steps_per_execution):
+    callbacks = kwargs.get("callbacks")
+    with backend.fit_speedups(model, getattr(callbacks, "callbacks", callbacks), lean_step, steps_per_execution):
         return _fit(backend, model, x, y, nan_guard, **kwargs)
 
 

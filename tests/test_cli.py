@@ -192,8 +192,8 @@ def _interrupt(args, needle, send):
         assert needle in output, output[-3000:]
         children = {child: " ".join(child.cmdline()) for child in psutil.Process(process.pid).children(recursive=True)}
         send(process.pid)
-        code = process.wait(timeout=20)
-        output += _read_until(terminal, None, timeout=5)
+        output += _read_until(terminal, None, timeout=20)  # read on: a full terminal buffer would block its last writes
+        code = process.wait(timeout=5)
     finally:
         if process.poll() is None:
             process.kill()
