@@ -122,14 +122,19 @@ def plot_learning_curves(rows: list[ResultRow], directory) -> list:
     return written
 
 
-def write_report(rows: list[ResultRow], out) -> dict:
-    """Write table.md, results.json and curves/*.png into ``out``; return their paths."""
+def write_files(out, table: str, results, histories: dict, curve_rows) -> dict:
+    """table.md, results.json, histories.json and curves/ in ``out`` (what one seed's and several
+    seeds' reports both write); return their paths."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "table.md").write_text(format_table(rows) + "\n\n" + format_fastest(rows) + "\n")
-    (out / "results.json").write_text(json.dumps(json_rows(rows), indent=2) + "\n")
-    (out / "histories.json").write_text(
-        json.dumps({f"{r.recipe}/{r.backend}": r.history for r in rows if r.history}) + "\n"
-    )
-    curves = plot_learning_curves(rows, out / "curves")
+    (out / "table.md").write_text(table + "\n")
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / "histories.json").write_text(json.dumps(histories) + "\n")
+    curves = plot_learning_curves(curve_rows, out / "curves")
     return {"table": out / "table.md", "results": out / "results.json", "curves": curves}
+
+
+def write_report(rows: list[ResultRow], out) -> dict:
+    """Write table.md, results.json, histories.json and curves/*.png into ``out``; return their paths."""
+    histories = {f"{r.recipe}/{r.backend}": r.history for r in rows if r.history}
+    return write_files(out, format_table(rows) + "\n\n" + format_fastest(rows), json_rows(rows), histories, rows)

@@ -12,12 +12,11 @@ learning curves are the first seed's.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from .records import ResultRow
-from .report import json_row, markdown_table, number, parity_cell, plot_learning_curves
+from .report import json_row, markdown_table, number, parity_cell, write_files
 from .seed_stats import Summary, Verdict, pairwise, summarize
 
 __all__ = [
@@ -202,12 +201,8 @@ def plot_seeds(rows: list[ResultRow], directory) -> list:
 
 def write_report(rows: list[ResultRow], out) -> dict:
     """Write table.md, results.json, histories.json, curves/ (first seed) and seeds/ into ``out``; return their paths."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "table.md").write_text(format_table(rows) + "\n\n" + format_verdicts(rows) + "\n")
-    (out / "results.json").write_text(json.dumps(json_report(rows), indent=2) + "\n")
     histories = {f"{r.recipe}/{r.backend}/{r.seed}": r.history for r in rows if r.history}
-    (out / "histories.json").write_text(json.dumps(histories) + "\n")
     first = seeds_of(rows)[:1]
-    curves = plot_learning_curves([row for row in rows if row.seed in first], out / "curves")
-    return {"table": out / "table.md", "results": out / "results.json", "curves": curves, "seeds": plot_seeds(rows, out / "seeds")}
+    table = format_table(rows) + "\n\n" + format_verdicts(rows)
+    written = write_files(out, table, json_report(rows), histories, [row for row in rows if row.seed in first])
+    return {**written, "seeds": plot_seeds(rows, Path(out) / "seeds")}
