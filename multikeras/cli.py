@@ -384,6 +384,10 @@ def _print_seed_runs(rows, group):
         f"{group.recipe} on {group.backend}, {data} data, over {group.value.n} of {len(rows)} seeds: "
         f"{group.metric} {_spread(group.value, 4)}; fit seconds {_spread(group.fit, 2)}"
     )
+    from . import seed_report
+
+    for _, check in seed_report.book_checks(rows):
+        print(f"against the book's {check.reference:g}: {check.text}")
 
 
 def _spread(summary, digits) -> str:

@@ -105,30 +105,38 @@ def search_trials(scores, path, objective="val_loss", title="hyperparameter sear
     return _save(fig, plt, path)
 
 
-def seed_strip(values, path, metric, title="", reference=None, reference_label="the book") -> Path:
+def seed_strip(values, path, metric, title="", reference=None, reference_label="the book", intervals=None) -> Path:
     """Each seed's value as a point per backend (x: backend, y: metric), each backend's mean as a bar.
 
-    ``values``: {backend: [one value per seed]}. ``reference`` (the book's figure, say) is drawn
-    as a dashed horizontal line, so the seeds' spread reads against it.
+    ``values``: {backend: [one value per seed]}. ``intervals``: {backend: (low, high)}, the 95 %
+    interval of the mean, drawn as a bracket beside the strip. ``reference`` (the book's figure,
+    say) is a dashed horizontal line, so the seeds' spread and intervals read against it.
     """
     values = {label: list(ys) for label, ys in values.items() if len(ys)}  # a backend with no values has no strip
     if not values:
         raise ValueError("values hold no seed's value to plot; pass {backend: [one value per seed]}.")
+    intervals = intervals or {}
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(2 + 1.6 * max(len(values), 2), 4))
+    fig, ax = plt.subplots(figsize=(3.6 + 1.6 * max(len(values), 2), 4))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     ax.scatter([], [], color="gray", label="a seed")  # the legend's marker, in no backend's colour
-    for i, (color, ys) in enumerate(zip(colors, values.values())):
+    for i, (color, (label, ys)) in enumerate(zip(colors, values.items())):
         offsets = [0.0] if len(ys) < 2 else [STRIP_WIDTH * (k / (len(ys) - 1) - 0.5) for k in range(len(ys))]
         ax.scatter([i + d for d in offsets], ys, color=color, alpha=0.8, zorder=3)
         ax.hlines(sum(ys) / len(ys), i - STRIP_WIDTH, i + STRIP_WIDTH, color="black", linewidth=2, zorder=4, label="mean" if i == 0 else None)
+        if intervals.get(label) is not None and None not in intervals[label]:
+            low, high = intervals[label]
+            x = i + STRIP_WIDTH + 0.08
+            ax.errorbar([x], [(low + high) / 2], yerr=[[(high - low) / 2]], fmt="none", ecolor="black", capsize=4,
+                        linewidth=1, zorder=2, label="95% interval of the mean" if i == 0 else None)
     if reference is not None:
         ax.axhline(reference, color="tab:red", linestyle="--", label=f"{reference_label}: {reference:g}")
     ax.set_xticks(range(len(values)), list(values))
     ax.set_xlim(-0.7, len(values) - 0.3)
+    ax.margins(y=0.12)  # keeps the book's line off the frame when it is the extreme
     ax.set(title=title, xlabel="backend", ylabel=metric)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)  # beside the points, never over them
     return _save(fig, plt, path)
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["accuracy", "rmse", "mae"]
+__all__ = ["accuracy", "rmse", "mae", "HIGHER_IS_BETTER", "higher_is_better"]
+
+HIGHER_IS_BETTER = {"accuracy": True, "rmse": False, "mae": False}  # which way each metric improves
 
 
 def accuracy(y_true, y_prob) -> float:
@@ -23,3 +25,12 @@ def mae(y_true, y_pred) -> float:
     diff = np.asarray(y_pred, dtype=np.float64).reshape(-1) - np.asarray(y_true, dtype=np.float64).reshape(-1)
     return float(np.mean(np.abs(diff)))
 
+
+
+def higher_is_better(metric: str) -> bool:
+    """Whether a larger ``metric`` is a better model (accuracy) or a worse one (rmse, mae)."""
+    try:
+        return HIGHER_IS_BETTER[metric]
+    except KeyError:
+        raise ValueError(f"metric {metric!r} has no known direction; use one of {sorted(HIGHER_IS_BETTER)} "
+                         "or add it to multikeras.scoring.HIGHER_IS_BETTER.") from None

@@ -6,7 +6,8 @@ per recipe and backend, the mean, the standard deviation and the 95 % interval (
 of the metric and of the fit time. Under it, per recipe, Welch's t-test for each pair of
 backends says whether they "differ" (p < 0.05) or stay "within seed noise", for the metric and
 for the fit time (`multikeras.seed_stats`). The JSON holds every seed's row, the summaries and
-the verdicts; ``seeds/RECIPE.png`` shows each seed's metric per backend. Parity and the
+the verdicts. On the real data, a last line per recipe says which backends reproduce the
+book's single run (`seed_stats.ReferenceCheck`). ``seeds/RECIPE.png`` shows each seed's metric per backend. Parity and the
 learning curves are the first seed's.
 """
 
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from .records import ResultRow
 from .report import json_row, markdown_table, number, parity_cell, write_files
-from .seed_stats import Summary, Verdict, pairwise, summarize
+from .scoring import higher_is_better
+from .seed_stats import ReferenceCheck, Summary, Verdict, pairwise, summarize
 
 __all__ = [
     "COLUMNS",
@@ -27,6 +29,7 @@ __all__ = [
     "groups",
     "format_table",
     "verdicts",
+    "book_checks",
     "format_verdicts",
     "json_report",
     "plot_seeds",
@@ -159,6 +162,17 @@ def verdicts(rows: list[ResultRow]) -> list:
     return found
 
 
+def book_checks(rows: list[ResultRow]) -> list:
+    """(recipe, `ReferenceCheck`) for each backend with results, on recipes that carry the book's figure."""
+    found = []
+    for recipe, measured in _measured(rows).items():
+        book = next((group.book_result for group in measured if group.book_result is not None), None)
+        if book is not None:
+            upward = higher_is_better(measured[0].metric)
+            found += [(recipe, ReferenceCheck(group.backend, book, group.value, upward)) for group in measured]
+    return found
+
+
 def _verdict_text(verdict: Verdict) -> str:
     if verdict.p_value is None:
         return f"{verdict.a} vs {verdict.b} {verdict.text}"
@@ -167,12 +181,15 @@ def _verdict_text(verdict: Verdict) -> str:
 
 
 def format_verdicts(rows: list[ResultRow]) -> str:
-    """Per recipe, one line for the metric and one for fit time: each pair of backends, "differ" or "within seed noise"."""
-    lines = {}
+    """Per recipe, one line for the metric and one for fit time: each pair of backends, "differ" or "within seed noise";
+    then, on the real data, one line per recipe on the book's figure."""
+    lines = {}  # recipe -> {label: parts}, so each recipe's lines stay together
     for recipe, verdict in verdicts(rows):
         label = "fit time" if verdict.quantity == FIT else verdict.quantity
-        lines.setdefault(f"{recipe} {label}", []).append(_verdict_text(verdict))
-    return "\n".join(f"{head}: {'; '.join(parts)}" for head, parts in lines.items())
+        lines.setdefault(recipe, {}).setdefault(label, []).append(_verdict_text(verdict))
+    for recipe, check in book_checks(rows):
+        lines.setdefault(recipe, {}).setdefault(f"against the book's {check.reference:g}", []).append(check.text)
+    return "\n".join(f"{recipe} {label}: {'; '.join(parts)}" for recipe, labels in lines.items() for label, parts in labels.items())
 
 
 def json_report(rows: list[ResultRow]) -> dict:
@@ -182,6 +199,7 @@ def json_report(rows: list[ResultRow]) -> dict:
         "rows": [json_row(row) for row in rows],
         "summary": [group.to_json() for group in groups(rows)],
         "verdicts": [{"recipe": recipe, **verdict.to_json()} for recipe, verdict in verdicts(rows)],
+        "book": [{"recipe": recipe, **check.to_json()} for recipe, check in book_checks(rows)],
     }
 
 
@@ -195,7 +213,8 @@ def plot_seeds(rows: list[ResultRow], directory) -> list:
         values = {group.backend: group.value.values for group in measured}
         book = next((group.book_result for group in measured if group.book_result is not None), None)
         title = f"{recipe}: test {metric} over {len(seeds_of(rows))} seeds"
-        written.append(seed_strip(values, Path(directory) / f"{recipe}.png", metric, title=title, reference=book))
+        intervals = {group.backend: (group.value.low, group.value.high) for group in measured}
+        written.append(seed_strip(values, Path(directory) / f"{recipe}.png", metric, title=title, reference=book, intervals=intervals))
     return written
 
 

@@ -4,8 +4,9 @@ A recipe trained under N seeds gives N values per backend. `summarize` turns the
 mean, the sample standard deviation and Student's t interval for the mean. `welch_p_value`
 compares two backends' values with Welch's t-test, which does not assume equal variances
 (one backend may be noisier than another), and a `Verdict` reads "differ" at p < `ALPHA`,
-else "within seed noise". Pure numbers in, typed records out: the report decides what the
-values are.
+else "within seed noise". A `ReferenceCheck` holds one backend's seeds against a published
+single-run figure (the book's). Pure numbers in, typed records out: the report decides what
+the values are.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import statistics
 import warnings
 from dataclasses import dataclass
 
-__all__ = ["ALPHA", "CONFIDENCE", "Summary", "Verdict", "summarize", "welch_p_value", "verdict", "pairwise"]
+__all__ = ["ALPHA", "CONFIDENCE", "Summary", "Verdict", "ReferenceCheck", "summarize", "welch_p_value", "verdict", "pairwise"]
 
 ALPHA = 0.05  # p below this: the backends differ beyond seed noise
 CONFIDENCE = 0.95  # the interval's coverage
@@ -135,3 +136,53 @@ def verdict(quantity: str, a: str, a_values, b: str, b_values, alpha: float = AL
 def pairwise(quantity: str, samples: dict, alpha: float = ALPHA) -> list[Verdict]:
     """A `Verdict` for every pair of ``samples`` ({backend: values}), in the order given."""
     return [verdict(quantity, a, samples[a], b, samples[b], alpha) for a, b in itertools.combinations(samples, 2)]
+
+
+@dataclass(frozen=True)
+class ReferenceCheck:
+    """Whether one backend's seeds reproduce a figure published from one run.
+
+    A single run is itself one draw from a seed distribution, so it is reproduced when it lies
+    inside the seeds' interval for the mean, or when the seeds' mean is better than it.
+    """
+
+    backend: str
+    reference: float
+    summary: Summary
+    higher_is_better: bool
+
+    @property
+    def better(self) -> bool:
+        gap = self.summary.mean - self.reference
+        return gap > 0 if self.higher_is_better else gap < 0
+
+    @property
+    def inside(self) -> bool | None:
+        """None from one seed, which has no interval."""
+        return None if self.summary.low is None else self.summary.low <= self.reference <= self.summary.high
+
+    @property
+    def reproduces(self) -> bool:
+        return self.better or bool(self.inside)
+
+    @property
+    def text(self) -> str:
+        s = self.summary
+        interval = "" if s.low is None else f", interval [{s.low:.4f}, {s.high:.4f}]"
+        if self.better:
+            return f"{self.backend} reproduces it (mean {s.mean:.4f} is better{interval})"
+        if self.inside:
+            return f"{self.backend} reproduces it (inside the interval [{s.low:.4f}, {s.high:.4f}])"
+        return f"{self.backend} falls short (mean {s.mean:.4f}{interval})"
+
+    def to_json(self) -> dict:
+        interval = None if self.summary.low is None else [self.summary.low, self.summary.high]
+        return {
+            "backend": self.backend,
+            "reference": self.reference,
+            "mean": self.summary.mean,
+            "interval": interval,
+            "better": self.better,
+            "inside": self.inside,
+            "reproduces": self.reproduces,
+        }

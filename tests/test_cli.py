@@ -323,3 +323,4 @@ def test_compare_over_three_seeds_on_three_backends_reports_values_intervals_and
     for verdict in report["verdicts"]:
         assert 0 <= verdict["p_value"] <= 1 and verdict["verdict"] == ("differ" if verdict["p_value"] < 0.05 else "within seed noise")
     assert sorted(p.name for p in (tmp_path / "seeds").iterdir()) == ["regression_mlp.png", "wide_deep.png"]
+    assert report["book"] == []  # embedded data: the book's figures hold for --data real only

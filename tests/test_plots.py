@@ -31,6 +31,9 @@ def test_a_strip_plot_per_backend_with_the_books_line(tmp_path):
     height, width = matplotlib.image.imread(path).shape[:2]
     assert path.read_bytes()[:8] == PNG and width > height
     assert seed_strip({"torch": [0.5]}, tmp_path / "one.png", "rmse").exists()  # one seed, no reference
+    bracketed = seed_strip(values, tmp_path / "bracketed.png", "accuracy", title="classifier_mlp", reference=0.8864,
+                           intervals={"torch": (0.878, 0.890), "jax": (None, None)})
+    assert (matplotlib.image.imread(bracketed) != matplotlib.image.imread(path)).any()  # the interval is drawn
 
 
 @pytest.mark.fault("seed_strip with no backend holding a value", "ValueError: no seed's value to plot")

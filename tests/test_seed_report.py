@@ -73,14 +73,35 @@ def test_a_failed_seed_is_named_and_left_out_of_the_summary():
 
 def test_write_report_files_and_the_books_line_for_real_data(tmp_path, monkeypatch):
     drawn = []
-    monkeypatch.setattr(plots, "seed_strip", lambda values, path, metric, title, reference: drawn.append((values, reference)) or path)
+    monkeypatch.setattr(plots, "seed_strip", lambda values, path, metric, title, reference, intervals: drawn.append((values, reference, intervals)) or path)
     written = seed_report.write_report(ROWS, tmp_path)
     assert written["table"].read_text().splitlines()[-1].startswith("regression_mlp fit time: torch vs jax differ")
     assert json.loads(written["results"].read_text()) == seed_report.json_report(ROWS)
     assert sorted(json.loads((tmp_path / "histories.json").read_text())) == sorted(
         f"regression_mlp/{b}/{s}" for b in ("torch", "jax") for s in SEEDS)
     assert [p.name for p in written["curves"]] == ["regression_mlp.png"] and written["seeds"] == [tmp_path / "seeds" / "regression_mlp.png"]
-    assert drawn == [({"torch": (0.50, 0.52, 0.51), "jax": (0.51, 0.50, 0.52)}, None)]  # embedded data: no book line
+    (values, book, intervals), = drawn
+    assert values == {"torch": (0.50, 0.52, 0.51), "jax": (0.51, 0.50, 0.52)} and book is None  # embedded data: no book line
+    assert intervals["torch"] == (pytest.approx(0.4852, abs=1e-4), pytest.approx(0.5348, abs=1e-4))
     real = [replace(row, book_result=0.5297) if row.ok else row for row in ROWS]
     seed_report.plot_seeds(real, tmp_path / "seeds")
     assert drawn[-1][1] == 0.5297
+
+
+def test_on_the_real_data_a_line_says_which_backends_reproduce_the_book():
+    assert seed_report.book_checks(ROWS) == []  # embedded data carries no book figure
+    # rmse over seeds: mean 0.51 on both, interval [0.4852, 0.5348]; tensorflow has no results.
+    for book, verdict in [(0.5297, "reproduces it (mean 0.5100 is better, interval [0.4852, 0.5348])"),
+                          (0.4900, "reproduces it (inside the interval [0.4852, 0.5348])"),
+                          (0.4800, "falls short (mean 0.5100, interval [0.4852, 0.5348])")]:
+        real = [replace(row, book_result=book) if row.ok else row for row in ROWS]
+        assert seed_report.format_verdicts(real).splitlines()[-1] == (
+            f"regression_mlp against the book's {book:g}: torch {verdict}; jax {verdict}")
+        checks = seed_report.json_report(real)["book"]
+        assert [(c["recipe"], c["backend"], c["reference"]) for c in checks] == [("regression_mlp", b, book) for b in ("torch", "jax")]
+    assert [c["reproduces"] for c in checks] == [False, False]
+    # A second recipe's lines follow the first's: each recipe's verdicts and book line stay together.
+    other = [replace(row, recipe="wide_deep") for row in real]
+    heads = [line.split(":")[0] for line in seed_report.format_verdicts(real + other).splitlines()]
+    assert heads == [f"{recipe} {what}" for recipe in ("regression_mlp", "wide_deep")
+                     for what in ("rmse", "fit time", "against the book's 0.48")]

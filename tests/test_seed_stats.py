@@ -3,7 +3,7 @@ import math
 import pytest
 
 from multikeras import seed_stats
-from multikeras.seed_stats import Summary, Verdict, pairwise, summarize, verdict, welch_p_value
+from multikeras.seed_stats import ReferenceCheck, Summary, Verdict, pairwise, summarize, verdict, welch_p_value
 
 T_975_DF2 = 4.302652729749462  # Student's t, 97.5th percentile, 2 degrees of freedom (tables: 4.303)
 
@@ -69,3 +69,22 @@ def test_pairwise_compares_every_pair_in_order():
     assert [(v.a, v.b) for v in found] == [("torch", "jax"), ("torch", "tensorflow"), ("jax", "tensorflow")]
     assert [v.quantity for v in found] == ["fit_seconds"] * 3
     assert pairwise("rmse", {"torch": [1, 2]}) == []
+
+
+def test_a_reference_is_reproduced_inside_the_interval_or_by_a_better_mean():
+    five = summarize([0.8765, 0.8794, 0.8850, 0.8839, 0.8812])  # mean 0.8812, interval [0.8769, 0.8855]
+    short = ReferenceCheck("torch", 0.8864, five, higher_is_better=True)
+    assert (short.better, short.inside, short.reproduces) == (False, False, False)
+    assert short.text == "torch falls short (mean 0.8812, interval [0.8769, 0.8855])"
+    inside = ReferenceCheck("torch", 0.8830, five, higher_is_better=True)
+    assert (inside.better, inside.inside, inside.reproduces) == (False, True, True)
+    assert inside.text == "torch reproduces it (inside the interval [0.8769, 0.8855])"
+    # An error metric improves downward: a mean below the reference is better even outside the interval.
+    lower = ReferenceCheck("jax", 0.8864, five, higher_is_better=False)
+    assert (lower.better, lower.inside, lower.reproduces) == (True, False, True)
+    assert lower.text.startswith("jax reproduces it (mean 0.8812 is better")
+    one = ReferenceCheck("jax", 0.5, summarize([0.6]), higher_is_better=False)
+    assert one.inside is None and not one.reproduces and one.text == "jax falls short (mean 0.6000)"
+    assert short.to_json() == {"backend": "torch", "reference": 0.8864, "mean": pytest.approx(0.8812),
+                               "interval": [pytest.approx(0.8769, abs=1e-4), pytest.approx(0.8855, abs=1e-4)],
+                               "better": False, "inside": False, "reproduces": False}
