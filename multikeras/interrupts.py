@@ -6,17 +6,27 @@ and container runtimes send) and SIGHUP (a closed terminal) end the process at o
 :func:`stop_signals_raise` they raise :class:`Interrupted`, a ``KeyboardInterrupt`` subclass,
 so code that handles Ctrl-C handles all three, and :func:`exit_code` gives the shell's code
 (128 + the signal's number: 130, 143, 129).
+
+Python runs a signal's handler in whatever code the main thread is executing. When that is a
+finalizer (a ``__del__``, a weakref callback, a generator closed by the garbage collector),
+the exception is printed as "Exception ignored in ..." and dropped, and the program trains on
+as if no signal had come; JAX's and Keras's objects run such finalizers throughout a fit.
+Inside :func:`stop_signals_raise` a dropped stop is raised again at the next line of ordinary
+code, so it unwinds the program.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 import threading
 
-__all__ = ["Interrupted", "STOP_SIGNALS", "stop_signals_raise", "exit_code", "signal_name"]
+__all__ = ["Interrupted", "STOP_SIGNALS", "RESEND_SECONDS", "stop_signals_raise", "exit_code", "signal_name"]
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+RESEND_SECONDS = 0.05  # under a tracer (debugger, coverage), a dropped stop is sent again this much later
 
 
 class Interrupted(KeyboardInterrupt):
@@ -40,12 +50,60 @@ def _raise_interrupted(signum, frame):
     raise Interrupted(signum)
 
 
+def _raise_at_next_line(stop: BaseException) -> None:
+    """Raise ``stop`` where Python next starts a line or a call, by tracing the main thread until then.
+
+    The frames below the finalizer are ordinary code (or another finalizer, which drops it
+    again and comes back here), so the stop unwinds from there.
+    """
+    frames, frame = [], sys._getframe(2)  # the hook's caller is the finalizer's caller
+    while frame is not None:
+        frames.append(frame)
+        frame = frame.f_back
+
+    def tracer(frame, event, arg):
+        sys.settrace(None)
+        for traced in frames:
+            traced.f_trace = None  # a tracer set later (a debugger's) must not call this one
+        frames.clear()
+        raise stop
+
+    for traced in frames:
+        traced.f_trace = tracer
+    sys.settrace(tracer)
+
+
+def _send_again(signum: int) -> None:
+    """Send the signal again a moment later: for a thread already traced (a debugger, coverage)."""
+    timer = threading.Timer(RESEND_SECONDS, os.kill, (os.getpid(), signum))
+    timer.daemon = True
+    timer.start()
+
+
+def _resending(previous_hook):
+    """An unraisable hook that raises a dropped stop again in ordinary code instead of printing it."""
+
+    def hook(unraisable):
+        stop = unraisable.exc_value
+        signum = getattr(stop, "signum", signal.SIGINT)
+        ours = (_raise_interrupted, signal.default_int_handler)
+        if not isinstance(stop, KeyboardInterrupt) or signal.getsignal(signum) not in ours:
+            previous_hook(unraisable)
+        elif sys.gettrace() is None and threading.current_thread() is threading.main_thread():
+            _raise_at_next_line(Interrupted(signum) if isinstance(stop, Interrupted) else KeyboardInterrupt())
+        else:
+            _send_again(signum)
+
+    return hook
+
+
 @contextlib.contextmanager
 def stop_signals_raise():
     """Within: each of `STOP_SIGNALS` raises `Interrupted`; the previous handlers come back afterwards.
 
-    A signal set to be ignored (``nohup`` ignores SIGHUP) stays ignored. Only the main thread
-    may set handlers; elsewhere this changes nothing.
+    A signal set to be ignored (``nohup`` ignores SIGHUP) stays ignored. A stop (Ctrl-C
+    included) dropped in a finalizer is raised again after it. Only the main thread may set handlers;
+    elsewhere this changes nothing.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -55,8 +113,10 @@ def stop_signals_raise():
     previous = {signum: handler for signum, handler in current.items() if handler not in (signal.SIG_IGN, None)}
     for signum in previous:
         signal.signal(signum, _raise_interrupted)
+    previous_hook, sys.unraisablehook = sys.unraisablehook, _resending(sys.unraisablehook)
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         for signum, handler in previous.items():
             signal.signal(signum, handler)
