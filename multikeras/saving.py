@@ -45,19 +45,25 @@ class UnregisteredClassError(ValueError):
     """A ``.keras`` file names a custom class or function that Keras cannot find in this process."""
 
 
+def _config_dicts(node):
+    """Every dict in a saved config, nested ones included, outermost first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _config_dicts(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _config_dicts(value)
+
+
 def _publicize(node) -> bool:
     """Point backend-private optimizer modules at ``keras.optimizers``, in place; True if changed."""
     changed = False
-    if isinstance(node, dict):
-        module = node.get("module")
+    for entry in _config_dicts(node):
+        module = entry.get("module")
         if isinstance(module, str) and PRIVATE_OPTIMIZER_MODULE.match(module):
-            node["module"] = PUBLIC_OPTIMIZERS
+            entry["module"] = PUBLIC_OPTIMIZERS
             changed = True
-        for value in node.values():
-            changed |= _publicize(value)
-    elif isinstance(node, list):
-        for value in node:
-            changed |= _publicize(value)
     return changed
 
 
@@ -130,12 +136,7 @@ def _check_keras_archive(path: Path) -> None:
 
 def _modules_named(node) -> set:
     """Every ``module`` a saved config names (the classes Keras will look up)."""
-    if isinstance(node, dict):
-        found = {node["module"]} if isinstance(node.get("module"), str) else set()
-        return found.union(*(_modules_named(value) for value in node.values()))
-    if isinstance(node, list):
-        return set().union(*(_modules_named(value) for value in node))
-    return set()
+    return {entry["module"] for entry in _config_dicts(node) if isinstance(entry.get("module"), str)}
 
 
 def _register_recipe_classes(path: Path) -> None:
@@ -219,14 +220,7 @@ def _read_archive(path: Path):
 
 def _serialized_objects(node):
     """Every serialized class or function in a config (a dict with a ``class_name``), nested ones too."""
-    if isinstance(node, dict):
-        if isinstance(node.get("class_name"), str):
-            yield node
-        for value in node.values():
-            yield from _serialized_objects(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _serialized_objects(value)
+    return (entry for entry in _config_dicts(node) if isinstance(entry.get("class_name"), str))
 
 
 def _unknown_objects(config, custom_objects) -> dict:
