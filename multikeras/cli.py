@@ -392,8 +392,7 @@ def _print_seed_runs(rows, group):
 
 def _spread(summary, digits) -> str:
     sd = "–" if summary.sd is None else f"{summary.sd:.{digits}f}"
-    interval = "–" if summary.low is None else f"[{summary.low:.{digits}f}, {summary.high:.{digits}f}]"
-    return f"mean {summary.mean:.{digits}f}, sd {sd}, 95% interval {interval}"
+    return f"mean {summary.mean:.{digits}f}, sd {sd}, 95% interval {summary.interval_text(digits)}"
 
 
 def _seed_failures(rows) -> int:

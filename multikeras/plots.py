@@ -124,7 +124,7 @@ def seed_strip(values, path, metric, title="", reference=None, reference_label="
         offsets = [0.0] if len(ys) < 2 else [STRIP_WIDTH * (k / (len(ys) - 1) - 0.5) for k in range(len(ys))]
         ax.scatter([i + d for d in offsets], ys, color=color, alpha=0.8, zorder=3)
         ax.hlines(sum(ys) / len(ys), i - STRIP_WIDTH, i + STRIP_WIDTH, color="black", linewidth=2, zorder=4, label="mean" if i == 0 else None)
-        if intervals.get(label) is not None and None not in intervals[label]:
+        if intervals.get(label) is not None and None not in intervals[label]:  # one seed has no interval
             low, high = intervals[label]
             x = i + STRIP_WIDTH + 0.08
             ax.errorbar([x], [(low + high) / 2], yerr=[[(high - low) / 2]], fmt="none", ecolor="black", capsize=4,

@@ -26,7 +26,6 @@ def mae(y_true, y_pred) -> float:
     return float(np.mean(np.abs(diff)))
 
 
-
 def higher_is_better(metric: str) -> bool:
     """Whether a larger ``metric`` is a better model (accuracy) or a worse one (rmse, mae)."""
     try:

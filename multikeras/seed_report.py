@@ -110,9 +110,7 @@ def groups(rows: list[ResultRow]) -> list[SeedGroup]:
 
 
 def _interval(summary: Summary | None, digits: int) -> str:
-    if summary is None or summary.low is None:
-        return "–"
-    return f"[{summary.low:.{digits}f}, {summary.high:.{digits}f}]"
+    return "–" if summary is None else summary.interval_text(digits)
 
 
 def _mean_cell(group: SeedGroup) -> str:
@@ -162,11 +160,16 @@ def verdicts(rows: list[ResultRow]) -> list:
     return found
 
 
+def _book_result(measured: list) -> float | None:
+    """The book's figure for a recipe (real data only), from whichever of its groups carries it."""
+    return next((group.book_result for group in measured if group.book_result is not None), None)
+
+
 def book_checks(rows: list[ResultRow]) -> list:
     """(recipe, `ReferenceCheck`) for each backend with results, on recipes that carry the book's figure."""
     found = []
     for recipe, measured in _measured(rows).items():
-        book = next((group.book_result for group in measured if group.book_result is not None), None)
+        book = _book_result(measured)
         if book is not None:
             upward = higher_is_better(measured[0].metric)
             found += [(recipe, ReferenceCheck(group.backend, book, group.value, upward)) for group in measured]
@@ -211,10 +214,9 @@ def plot_seeds(rows: list[ResultRow], directory) -> list:
     for recipe, measured in _measured(rows).items():
         metric = measured[0].metric
         values = {group.backend: group.value.values for group in measured}
-        book = next((group.book_result for group in measured if group.book_result is not None), None)
         title = f"{recipe}: test {metric} over {len(seeds_of(rows))} seeds"
-        intervals = {group.backend: (group.value.low, group.value.high) for group in measured}
-        written.append(seed_strip(values, Path(directory) / f"{recipe}.png", metric, title=title, reference=book, intervals=intervals))
+        intervals = {group.backend: group.value.interval for group in measured}
+        written.append(seed_strip(values, Path(directory) / f"{recipe}.png", metric, title=title, reference=_book_result(measured), intervals=intervals))
     return written
 
 

@@ -42,14 +42,22 @@ class Summary:
     def n(self) -> int:
         return len(self.values)
 
+    @property
+    def interval(self) -> tuple | None:
+        """(low, high); None from one value."""
+        return None if self.low is None else (self.low, self.high)
+
+    def interval_text(self, digits: int) -> str:
+        """"[low, high]" to ``digits`` decimals, "–" from one value."""
+        return "–" if self.low is None else f"[{self.low:.{digits}f}, {self.high:.{digits}f}]"
+
     def to_json(self) -> dict:
-        interval = None if self.low is None else [self.low, self.high]
         return {
             "per_seed": list(self.values),
             "n": self.n,
             "mean": self.mean,
             "sd": self.sd,
-            "interval": interval,
+            "interval": None if self.interval is None else list(self.interval),
             "confidence": self.confidence,
         }
 
@@ -168,20 +176,19 @@ class ReferenceCheck:
     @property
     def text(self) -> str:
         s = self.summary
-        interval = "" if s.low is None else f", interval [{s.low:.4f}, {s.high:.4f}]"
+        interval = "" if s.interval is None else f", interval {s.interval_text(4)}"
         if self.better:
             return f"{self.backend} reproduces it (mean {s.mean:.4f} is better{interval})"
         if self.inside:
-            return f"{self.backend} reproduces it (inside the interval [{s.low:.4f}, {s.high:.4f}])"
+            return f"{self.backend} reproduces it (inside the interval {s.interval_text(4)})"
         return f"{self.backend} falls short (mean {s.mean:.4f}{interval})"
 
     def to_json(self) -> dict:
-        interval = None if self.summary.low is None else [self.summary.low, self.summary.high]
         return {
             "backend": self.backend,
             "reference": self.reference,
             "mean": self.summary.mean,
-            "interval": interval,
+            "interval": None if self.summary.interval is None else list(self.summary.interval),
             "better": self.better,
             "inside": self.inside,
             "reproduces": self.reproduces,
