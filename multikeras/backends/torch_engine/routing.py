@@ -1,19 +1,26 @@
 """Plain ``model.fit``, ``evaluate`` and ``predict`` on torch, routed through the engine.
 
 Installed on Keras's torch trainer when it loads (:func:`install`): each call checks whether
-the engine can run it (the switch, the model, in-memory arrays, no ``steps_per_epoch``) and
-otherwise calls Keras's own method with the same arguments. The decision is made per call,
-so one model can train on arrays through the engine and on a dataset through Keras.
+the engine can run it and otherwise calls Keras's own method with the same arguments. The
+decision is made per call, so one model can train on arrays through the engine and on a
+dataset through Keras. Unknown means Keras: an argument the engine does not take (one a newer
+Keras added, say) set to anything but its default, a config setting or distribution it does
+not implement, a Keras outside the tested range, or variables off the CPU.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
 import inspect
 
-from . import eligibility, switched_on
+from . import eligibility, keras_outside_tested, switched_on, unknown_settings
 
-__all__ = ["install", "fit_route", "evaluate_route", "predict_route"]
+__all__ = ["install", "fit_route", "evaluate_route", "predict_route", "CALLS"]
+
+# (method, "engine") or (method, why Keras's own method ran): every routed call, counted. The
+# Keras-suite runner (peer/) prints them, so a suite the engine never reaches shows as such.
+CALLS: collections.Counter = collections.Counter()
 
 
 def _arrays(*data) -> bool:
@@ -22,11 +29,19 @@ def _arrays(*data) -> bool:
     return arrays_only(*data)
 
 
+def _process_route() -> str | None:
+    """Why nothing can run in the engine now (the switch, the Keras version, Keras's settings), or None."""
+    if not switched_on():
+        return "switched off"
+    return keras_outside_tested() or unknown_settings()
+
+
 def fit_route(model, arguments: dict) -> str | None:
     """None if the engine runs this fit, else why not."""
     a = arguments
-    if not switched_on():
-        return "switched off"
+    why = _process_route()
+    if why is not None:
+        return why
     if not getattr(model, "compiled", False) or getattr(model, "optimizer", None) is None:
         return "not compiled"
     if a["steps_per_epoch"] is not None or a["validation_steps"] is not None:
@@ -37,6 +52,8 @@ def fit_route(model, arguments: dict) -> str | None:
         return "class_weight and sample_weight together (Keras refuses them)"
     if a["y"] is None or not _arrays(a["x"], a["y"], a["sample_weight"]):
         return "the data are not NumPy arrays"
+    if _nested(a["sample_weight"]):
+        return "sample weights per output"
     if a["validation_data"] is not None and not (isinstance(a["validation_data"], (tuple, list)) and _arrays(*a["validation_data"])):
         return "validation_data is not NumPy arrays"
     return eligibility(model)
@@ -44,20 +61,22 @@ def fit_route(model, arguments: dict) -> str | None:
 
 def evaluate_route(model, arguments: dict) -> str | None:
     a = arguments
-    if not switched_on():
-        return "switched off"
+    why = _process_route()
+    if why is not None:
+        return why
     if not getattr(model, "compiled", False):
         return "not compiled"
     if a["y"] is None or not _arrays(a["x"], a["y"], a["sample_weight"]):
         return "the data are not NumPy arrays"
-    if a.get("kwargs"):
-        return "extra keyword arguments"
+    if _nested(a["sample_weight"]):
+        return "sample weights per output"
     return eligibility(model)
 
 
 def predict_route(model, arguments: dict) -> str | None:
-    if not switched_on():
-        return "switched off"
+    why = _process_route()
+    if why is not None:
+        return why
     if not _arrays(arguments["x"]):
         return "the data are not NumPy arrays"
     if not model.built:
@@ -65,8 +84,30 @@ def predict_route(model, arguments: dict) -> str | None:
     return eligibility(model)
 
 
-def _routed(original, route, run_name, keep):
+def _nested(sample_weight) -> bool:
+    return isinstance(sample_weight, (dict, list, tuple))
+
+
+def unknown_arguments(signature: inspect.Signature, values: dict, known) -> str | None:
+    """Why an argument outside ``known`` sends the call to Keras (set, and not to its default), or None."""
+    for name, parameter in signature.parameters.items():
+        if name == "self" or name in known:
+            continue
+        value = values.get(name, parameter.default)
+        if parameter.kind is inspect.Parameter.VAR_KEYWORD:
+            if value:
+                return f"keyword arguments the engine does not know: {', '.join(sorted(value))}"
+        elif parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            if value:
+                return "extra positional arguments"
+        elif value is not parameter.default:
+            return f"{name}= is not an argument the engine knows"
+    return None
+
+
+def _routed(original, route, run_name, keep, checked=()):
     signature = inspect.signature(original)
+    known = {*keep, *checked}
 
     @functools.wraps(original)
     def method(self, *args, **kwargs):
@@ -74,7 +115,9 @@ def _routed(original, route, run_name, keep):
         arguments.apply_defaults()
         values = dict(arguments.arguments)
         values.pop("self")
-        if route(self, values) is not None:
+        why = unknown_arguments(signature, values, known) or route(self, values)
+        CALLS[run_name, why or "engine"] += 1
+        if why is not None:
             return original(self, *args, **kwargs)
         from . import loop  # imported on first use: this module is patched in while Keras loads
 
@@ -93,7 +136,7 @@ def install(module) -> None:
         "x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data", "shuffle",
         "class_weight", "sample_weight", "initial_epoch", "validation_batch_size", "validation_freq",
     ]  # fmt: skip
-    trainer.fit = _routed(trainer.fit, fit_route, "fit", fit_keep)
+    trainer.fit = _routed(trainer.fit, fit_route, "fit", fit_keep, checked=["steps_per_epoch", "validation_steps"])
     trainer.evaluate = _routed(
         trainer.evaluate, evaluate_route, "evaluate", ["x", "y", "batch_size", "verbose", "sample_weight", "steps", "callbacks", "return_dict"]
     )
