@@ -64,6 +64,7 @@ __all__ = [
     "OuterCall",
     "keras_mask",
     "resolve_training",
+    "rematerialized",
 ]
 
 # Keras's lazy TensorFlow handle, asked "is TensorFlow available?" while serializing (tensorflow_guard).
@@ -190,6 +191,11 @@ class OuterCall:
             yield
         finally:
             self.state.set_global_attribute(CALL_CONTEXT, None)
+
+
+def rematerialized(layer) -> bool:
+    """Whether Keras's ``__call__`` runs the layer under rematerialization (``keras.RematScope``)."""
+    return getattr(layer, "_remat_mode", None) is not None  # absent on a Keras without remat
 
 
 def keras_mask(tensor):

@@ -20,6 +20,7 @@ import weakref
 
 from ..hparams import whole_numbers
 from . import keras_internals
+from .callback_hooks import defines_hook
 
 __all__ = ["DEFAULT", "ENV_SWITCH", "grouped_steps", "hooks_batches"]
 
@@ -31,11 +32,9 @@ BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "
 
 def hooks_batches(callback) -> bool:
     """Whether ``callback`` acts on single batches (Keras's savers only with an integer save_freq)."""
-    import keras
-
     if getattr(callback, "save_freq", None) == "epoch":
         return False
-    return any(getattr(type(callback), hook, None) is not getattr(keras.callbacks.Callback, hook) for hook in BATCH_HOOKS)
+    return any(defines_hook(callback, hook) for hook in BATCH_HOOKS)
 
 
 def _requested(setting):

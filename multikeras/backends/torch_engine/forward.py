@@ -81,6 +81,32 @@ def _lowered_class(cls):
     return type(cls.__name__, (cls,), {"__call__": __call__, "__module__": cls.__module__, "__qualname__": cls.__qualname__})
 
 
+def plain_call(layer, model) -> bool:
+    """Whether ``layer.__call__`` on real tensors would only run ``layer.call``.
+
+    Keras's ``__call__`` does more for a quantized layer (``quantized_call``), under
+    rematerialization, with an activity regularizer (its loss), with a dtype policy of its own
+    (inputs cast to it), or in a class that overrides ``__call__``: those run the whole
+    ``__call__``, as Keras's loop does.
+    """
+    return (
+        type(layer).__call__ is keras.layers.Layer.__call__
+        and getattr(layer, "quantization_mode", None) is None
+        and not internals.rematerialized(layer)
+        and getattr(layer, "activity_regularizer", None) is None
+        and layer.dtype_policy.name == model.dtype_policy.name
+    )
+
+
+def fingerprint(model) -> tuple:
+    """What the program was built from: a quantize, a LoRA, a rebuilt layer or a new policy changes it."""
+    layers = [model, *internals.sublayers(model)]
+    return (
+        tuple(id(v) for v in model.weights),
+        tuple((id(layer), type(layer), layer.dtype_policy.name, getattr(layer, "lora_enabled", False), layer.built) for layer in layers),
+    )
+
+
 def is_graph(model) -> bool:
     """A Sequential or functional model (a graph of layer calls), not a subclassed one."""
     return isinstance(model, keras.Sequential) or internals.is_functional(model)
@@ -110,6 +136,7 @@ class ForwardProgram:
         self.dtype = getattr(torch, model.dtype_policy.compute_dtype)
         self.subclassed = not is_graph(model)
         self.graph = None if self.subclassed else internals.graph_of(model)
+        self.fingerprint = fingerprint(model)
         self.slots = {}  # id(KerasTensor) -> index into the value list
         self.steps = [] if self.subclassed else self._compile()
         self.bind()
@@ -128,7 +155,7 @@ class ForwardProgram:
         steps = []
         for node in internals.graph_nodes(self.graph):
             layer = node.operation
-            bind, why = lower(layer)
+            bind, why = lower(layer, self.model)
             lowered = bind is not None
             fn = bind() if lowered else self._own_call(layer)
             takes_training = _takes_training(fn)
@@ -176,14 +203,13 @@ class ForwardProgram:
     def bind(self) -> None:
         """Take the variables' current tensors; run at the start of every fit, evaluate and predict."""
         if self.subclassed:
-            self.inner = [(layer, lower(layer)) for layer in internals.sublayers(self.model) if layer.built]
+            self.inner = [(layer, lower(layer, self.model)) for layer in internals.sublayers(self.model) if layer.built]
         self.functions = [step.bind() if step.lowered else self._own_call(step.layer) for step in self.steps]
         self.outer_call = internals.OuterCall(self.model)
 
-    @staticmethod
-    def _own_call(layer):
-        """``layer.call``, or Keras's whole ``__call__`` for a layer whose activity loss it adds."""
-        return layer if getattr(layer, "activity_regularizer", None) is not None else layer.call
+    def _own_call(self, layer):
+        """``layer.call`` where that is all its ``__call__`` would do, else the whole ``__call__``."""
+        return layer.call if plain_call(layer, self.model) else layer
 
     structure = None  # a subclassed model's input structure, set by the loop from its data
 

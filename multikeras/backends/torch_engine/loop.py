@@ -5,23 +5,25 @@ The loops follow Keras's torch Trainer (its fit, evaluate and predict) call for 
 ``stop_training``, and the same logs at the end of each epoch. What differs is each step:
 a program of torch calls (:mod:`.forward`), the loss and its running mean in torch
 (:mod:`.objective`), the optimizer's update step called directly (:mod:`.update`), and
-batches gathered by index (:mod:`.data`). Per-batch callbacks run only for callbacks that act
-on batches; their logs are computed when read. The progress bar is updated at most every
-``PROGRESS_SECONDS``, so drawing it costs no step time.
+batches gathered by index (:mod:`.data`). Batch hooks run on the callbacks that define them
+(on the class or the instance), with the logs Keras gives them: one dict per batch, shared by
+the callbacks, which may write to it. The progress bar alone is updated at most every
+``PROGRESS_SECONDS``, so drawing it costs no step time (its logs are computed only then).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+import warnings
 
 import keras
 import numpy as np
 import torch
 
 from .. import keras_internals as internals
+from ..callback_hooks import defines_hook
 from .data import Arrays, draw_loader_seed, epoch_order, to_arrays
-from .forward import ForwardProgram
+from .forward import ForwardProgram, fingerprint
 from .objective import Objective
 from .threads import thread_policy
 from .update import Updater
@@ -37,56 +39,40 @@ BATCH_HOOKS = {
 }
 
 
-class LazyLogs(Mapping):
-    """A batch's logs, computed (one sync with the device) only if a callback reads them."""
-
-    def __init__(self, objective: Objective):
-        self._objective = objective
-        self._logs = None
-
-    def _values(self) -> dict:
-        if self._logs is None:
-            self._logs = internals.pythonify_logs(self._objective.results())  # what CallbackList hands callbacks
-        return self._logs
-
-    def __getitem__(self, key):
-        return self._values()[key]
-
-    def __iter__(self):
-        return iter(self._values())
-
-    def __len__(self):
-        return len(self._values())
-
-
 class BatchCallbacks:
-    """Calls one phase's batch hooks on the callbacks that override them; throttles the progress bar."""
+    """Calls one phase's batch hooks on the callbacks that define them; throttles the progress bar.
+
+    ``on_end`` takes ``make_logs``, called (one sync with the device) only when a callback
+    receives the batch's logs.
+    """
 
     def __init__(self, callbacks, phase: str):
         hooks = BATCH_HOOKS[phase]
         members = list(getattr(callbacks, "callbacks", callbacks))
-        self.progress = [c for c in members if isinstance(c, keras.callbacks.ProgbarLogger)]
-        self.others = [c for c in members if c not in self.progress and _hooks(c, hooks)]
+        self.progress = [c for c in members if type(c) is keras.callbacks.ProgbarLogger]
+        self.others = [c for c in members if c not in self.progress and any(defines_hook(c, hook) for hook in hooks)]
         self.begin, self.end = hooks[0], hooks[1]
         self.last_drawn = 0.0
         self.active = bool(self.progress or self.others)
 
     def on_begin(self, step: int) -> None:
-        for callback in self.others:
-            getattr(callback, self.begin)(step, {})
+        if self.others:
+            logs = {}  # Keras hands the begin hooks one empty dict
+            for callback in self.others:
+                getattr(callback, self.begin)(step, logs)
 
-    def on_end(self, step: int, logs, last: bool) -> None:
-        for callback in self.others:
-            getattr(callback, self.end)(step, logs)
+    def on_end(self, step: int, make_logs, last: bool) -> None:
+        logs = None
+        if self.others:
+            logs = make_logs()
+            for callback in self.others:
+                getattr(callback, self.end)(step, logs)
         now = time.perf_counter()
         if self.progress and (last or now - self.last_drawn >= PROGRESS_SECONDS):
             self.last_drawn = now
+            logs = make_logs() if logs is None else logs
             for callback in self.progress:
                 getattr(callback, self.end)(step, logs)
-
-
-def _hooks(callback, hooks) -> bool:
-    return any(getattr(type(callback), hook, None) is not getattr(keras.callbacks.Callback, hook) for hook in hooks)
 
 
 def _batch_size(batch_size) -> int:
@@ -136,9 +122,13 @@ class Engine:
         objective.track(loss, x[0].shape[0])
         if model.optimizer is not None:
             loss = model.optimizer.scale_loss(loss)
-        loss.backward()
+        if self.updater.variables:
+            loss.backward()
+            with torch.no_grad():
+                self.updater()
+        else:
+            warnings.warn("The model does not have any trainable weights.")  # as Keras's step warns, and trains on
         with torch.no_grad():
-            self.updater()
             objective.update_metrics(y, y_pred, sample_weight)
 
     def test_step(self, x, y, sample_weight) -> None:
@@ -151,8 +141,9 @@ class Engine:
 
 
 def _engine(model) -> Engine:
+    """The model's engine, built again when the model changed since (quantized, a layer rebuilt)."""
     engine = getattr(model, "_multikeras_engine", None)
-    if engine is None or engine.model is not model:
+    if engine is None or engine.model is not model or engine.forward.fingerprint != fingerprint(model):
         engine = Engine(model)
         model._multikeras_engine = engine
     else:
@@ -188,6 +179,7 @@ def _fit(
 ):
     max_epochs = keras.config.max_epochs()
     if max_epochs and max_epochs < epochs:
+        warnings.warn("Limiting epochs to %d" % max_epochs)  # Keras's words
         epochs = max_epochs
     if validation_split and validation_data is None:
         (x, y, sample_weight), validation_data = internals.train_validation_split((x, y, sample_weight), validation_split)
@@ -216,38 +208,43 @@ def _fit(
     callbacks.on_train_begin()
     initial_epoch = internals.initial_epoch(model) or initial_epoch
     epoch_started = time.perf_counter()
-    for epoch in range(initial_epoch, epochs):
-        objective.reset()
-        if policy is not None and epoch > initial_epoch and time.perf_counter() - epoch_started > REFRESH_SECONDS:
-            policy.refresh()  # a competing process may have started or ended
-        epoch_started = time.perf_counter()
-        callbacks.on_epoch_begin(epoch)
-        model.train()
-        order = epoch_order(train.n, shuffle is True)
-        for step in range(steps):
-            index = order[step * batch_size : (step + 1) * batch_size]
-            if batch_callbacks.active:
-                batch_callbacks.on_begin(step)
-            engine.train_step(*train.batch(index))
-            if batch_callbacks.active:
-                batch_callbacks.on_end(step, LazyLogs(objective), last=step == steps - 1)
+    with objective.synced_on_error():
+        for epoch in range(initial_epoch, epochs):
+            objective.reset()
+            if policy is not None and epoch > initial_epoch and time.perf_counter() - epoch_started > REFRESH_SECONDS:
+                policy.refresh()  # a competing process may have started or ended
+            epoch_started = time.perf_counter()
+            callbacks.on_epoch_begin(epoch)
+            model.train()
+            _train_epoch(engine, train, batch_size, steps, shuffle is True, batch_callbacks)
+            epoch_logs = dict(objective.results())
+            model.eval()
+            if valid is not None and internals.should_eval(model, epoch, validation_freq):
+                val_logs = _evaluate_arrays(engine, valid, validation_batch_size or batch_size, callbacks)
+                epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
+            callbacks.on_epoch_end(epoch, epoch_logs)
+            training_logs = epoch_logs
             if model.stop_training:
                 break
-        else:
-            draw_loader_seed()  # Keras opens the next epoch's DataLoader as this one ends
-        epoch_logs = dict(objective.results())
-        model.eval()
-        if valid is not None and internals.should_eval(model, epoch, validation_freq):
-            val_logs = _evaluate_arrays(engine, valid, validation_batch_size or batch_size, callbacks)
-            epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
-        callbacks.on_epoch_end(epoch, epoch_logs)
-        training_logs = epoch_logs
-        if model.stop_training:
-            break
     if isinstance(model.optimizer, keras.optimizers.Optimizer) and epochs > 0:
         model.optimizer.finalize_variable_values(model.trainable_weights)
     callbacks.on_train_end(logs=training_logs)
     return model.history
+
+
+def _train_epoch(engine, train: Arrays, batch_size: int, steps: int, shuffle: bool, batch_callbacks) -> None:
+    """One epoch's steps, in the order Keras's DataLoader draws, until a callback stops training."""
+    order = epoch_order(train.n, shuffle)
+    for step in range(steps):
+        index = order[step * batch_size : (step + 1) * batch_size]
+        if batch_callbacks.active:
+            batch_callbacks.on_begin(step)
+        engine.train_step(*train.batch(index))
+        if batch_callbacks.active:
+            batch_callbacks.on_end(step, engine.objective.logs, last=step == steps - 1)
+        if engine.model.stop_training:
+            return
+    draw_loader_seed()  # Keras opens the next epoch's DataLoader as this one ends
 
 
 def _evaluate_arrays(engine, arrays: Arrays, batch_size: int, callbacks, steps=None) -> dict:
@@ -259,17 +256,18 @@ def _evaluate_arrays(engine, arrays: Arrays, batch_size: int, callbacks, steps=N
     objective.reset()
     model.stop_evaluating = False
     epoch_order(arrays.n, shuffle=False)  # the DataLoader's draw, for the generator's state
-    for step in range(n_batches):
-        if batch_callbacks.active:
-            batch_callbacks.on_begin(step)
-        engine.test_step(*arrays.slice(step * batch_size, (step + 1) * batch_size))
-        if batch_callbacks.active:
-            batch_callbacks.on_end(step, LazyLogs(objective), last=step == n_batches - 1)
-        if model.stop_evaluating:
-            break
-    else:
-        if steps is None:
-            draw_loader_seed()  # Keras opens the next pass's DataLoader as this one ends
+    with objective.synced_on_error():
+        for step in range(n_batches):
+            if batch_callbacks.active:
+                batch_callbacks.on_begin(step)
+            engine.test_step(*arrays.slice(step * batch_size, (step + 1) * batch_size))
+            if batch_callbacks.active:
+                batch_callbacks.on_end(step, objective.logs, last=step == n_batches - 1)
+            if model.stop_evaluating:
+                break
+        else:
+            if steps is None:
+                draw_loader_seed()  # Keras opens the next pass's DataLoader as this one ends
     logs = internals.pythonify_logs(objective.results())
     callbacks.on_test_end(logs)
     return logs
@@ -330,7 +328,7 @@ def _predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=No
             batch_outputs = engine.forward(x_batch, False)
             outputs.append(batch_outputs)
             if batch_callbacks.active:
-                batch_callbacks.on_end(step, {"outputs": batch_outputs}, last=step == n_batches - 1)
+                batch_callbacks.on_end(step, lambda: {"outputs": batch_outputs}, last=step == n_batches - 1)
             if model.stop_predicting:
                 break
         else:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import keras
 import torch
 
+from .. import keras_internals as internals
+
 __all__ = ["lower", "LOWERED"]
 
 ACTIVATIONS = {
@@ -167,7 +169,7 @@ def _dropout(layer):
 
 
 def _batch_normalization(layer):
-    if layer.renorm or layer.synchronized or layer.compute_dtype != "float32":
+    if getattr(layer, "renorm", False) or layer.synchronized or layer.compute_dtype != "float32":  # older Keras has no renorm
         return None, "BatchNormalization with renorm, synchronized or not float32 runs its own call"
 
     def bind():
@@ -294,11 +296,15 @@ LOWERED = {
 }
 
 
-def lower(layer):
-    """``(bind or None, why)`` for one layer; ``bind()`` returns its torch function."""
+def lower(layer, model=None):
+    """``(bind or None, why)`` for one layer of ``model``; ``bind()`` returns its torch function."""
     make = LOWERED.get(type(layer))
     if getattr(layer, "activity_regularizer", None) is not None:
         return None, "has an activity regularizer, whose loss Keras's __call__ adds: it runs there"
+    if getattr(layer, "quantization_mode", None) is not None or internals.rematerialized(layer):
+        return None, "quantized or rematerialized: Keras's __call__ runs"
+    if model is not None and layer.dtype_policy.name != model.dtype_policy.name:
+        return None, f"dtype policy {layer.dtype_policy.name} (the model's is {model.dtype_policy.name}): Keras's __call__ casts its inputs"
     if make is None:
         return None, f"{type(layer).__name__} has no lowering: its own call runs"
     return make(layer)

@@ -10,6 +10,7 @@ something reads the logs. Anything else (several outputs, regularization losses,
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import keras
@@ -194,7 +195,8 @@ class Objective:
         total = 0
         for term in terms:
             value = term.value(y[term.key], y_pred[term.key], sample_weight)
-            term.tracker.add(value.detach(), y_pred[term.key].shape[0])  # Keras tracks each output's unweighted loss
+            if term.tracker is not None:  # Keras tracks each output's unweighted loss when several have one
+                term.tracker.add(value.detach(), y_pred[term.key].shape[0])
             total = total + (value * term.weight if term.weight is not None else value)
         return total
 
@@ -227,6 +229,15 @@ class Objective:
             for tracker in self._trackers():
                 tracker.sync()
 
+    @contextlib.contextmanager
+    def synced_on_error(self):
+        """On any exception (Ctrl-C included), Keras's metrics hold the batches done, as after Keras's loop."""
+        try:
+            yield
+        except BaseException:
+            self.sync()
+            raise
+
     def reset(self) -> None:
         self.model.reset_metrics()
         self.loss_sum.zero_()
@@ -238,3 +249,7 @@ class Objective:
     def results(self) -> dict:
         self.sync()
         return self.model.get_metrics_result()
+
+    def logs(self) -> dict:
+        """A batch's logs as Keras's CallbackList hands them to callbacks: a new dict of Python numbers."""
+        return internals.pythonify_logs(self.results())

@@ -1,8 +1,7 @@
 """The torch engine gives Keras's results: History and predictions equal to Keras's own loop.
 
 Each test trains twice from the same seed, once through the engine (plain ``model.fit``) and
-once with the engine off (Keras's torch trainer), and compares. Tolerance: 1e-5 relative,
-1e-6 absolute (float32 rounding; the fused LSTM kernel sums its gates in another order).
+once with the engine off (Keras's torch trainer), and compares (:mod:`.twice`).
 """
 
 import multikeras
@@ -11,8 +10,6 @@ import pytest
 if multikeras.active_backend() != "torch":
     pytest.skip("the torch engine runs on the torch backend only; this env runs another", allow_module_level=True)
 
-import contextlib
-
 import keras
 import numpy as np
 
@@ -20,27 +17,7 @@ import multikeras.callbacks
 from multikeras import registry
 from multikeras.backends.torch_engine import disabled
 
-RTOL, ATOL = 1e-5, 1e-6
-
-
-def _flat(predictions):
-    return np.concatenate([np.ravel(p) for p in keras.tree.flatten(predictions)])
-
-
-def _assert_same_history(engine, keras_own):
-    assert engine.keys() == keras_own.keys()
-    for key in keras_own:
-        np.testing.assert_allclose(engine[key], keras_own[key], rtol=RTOL, atol=ATOL, err_msg=key)
-
-
-def _twice(train):
-    """``train()`` through the engine and through Keras's loop, each from seed 0."""
-    results = []
-    for off in (False, True):
-        keras.utils.set_random_seed(0)
-        with disabled() if off else contextlib.nullcontext():
-            results.append(train())
-    return results
+from .twice import ATOL, RTOL, assert_same_history, assert_trains_as_keras, flat, twice
 
 
 @pytest.mark.parametrize("name", registry.names())
@@ -51,25 +28,11 @@ def test_plain_fit_evaluate_predict_match_keras_for_every_recipe(name):
     def train():
         model = recipe.build_model(**recipe.data_hparams(X))
         history = model.fit(X, y, validation_data=valid, epochs=2, batch_size=32, verbose=0)
-        return history.history, model.evaluate(X_test, y_test, verbose=0, return_dict=True), _flat(model.predict(X_test, verbose=0))
+        return history.history, model.evaluate(X_test, y_test, verbose=0, return_dict=True), flat(model.predict(X_test, verbose=0))
 
-    (history, scores, predictions), (own_history, own_scores, own_predictions) = _twice(train)
-    _assert_same_history(history, own_history)
-    _assert_same_history({k: [v] for k, v in scores.items()}, {k: [v] for k, v in own_scores.items()})
-    np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
-
-
-def _assert_trains_as_keras(build, X, y, **fit_kwargs):
-    """A compiled model from ``build()``, trained two epochs (batch 16) through the engine and
-    through Keras's loop: the same History and predictions."""
-
-    def train():
-        model = build()
-        history = model.fit(X, y, epochs=2, batch_size=16, verbose=0, **fit_kwargs)
-        return history.history, _flat(model.predict(X, verbose=0))
-
-    (history, predictions), (own_history, own_predictions) = _twice(train)
-    _assert_same_history(history, own_history)
+    (history, scores, predictions), (own_history, own_scores, own_predictions) = twice(train)
+    assert_same_history(history, own_history)
+    assert_same_history({k: [v] for k, v in scores.items()}, {k: [v] for k, v in own_scores.items()})
     np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
 
 
@@ -105,7 +68,7 @@ def test_weights_splits_and_batches_match_keras(fit_kwargs):
         model = _mlp()
         return model.fit(X, y, **{"epochs": 2, "verbose": 0, **fit_kwargs}).history
 
-    _assert_same_history(*_twice(train))
+    assert_same_history(*twice(train))
 
 
 @pytest.mark.parametrize(
@@ -130,7 +93,7 @@ def test_the_standard_losses_train_as_keras_does(loss, activation, metrics):
         model.compile(optimizer=keras.optimizers.Adam(0.01), loss=loss, metrics=metrics)
         return model
 
-    _assert_trains_as_keras(build, X, y, sample_weight=np.linspace(0.5, 1.5, len(X)))
+    assert_trains_as_keras(build, X, y, sample_weight=np.linspace(0.5, 1.5, len(X)))
 
 
 def test_activation_layers_train_as_keras_does():
@@ -146,7 +109,7 @@ def test_activation_layers_train_as_keras_does():
         model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         return model
 
-    _assert_trains_as_keras(build, X, y)
+    assert_trains_as_keras(build, X, y)
 
 
 def test_dropout_draws_as_keras_does_and_repeats_under_a_seed():
@@ -156,10 +119,10 @@ def test_dropout_draws_as_keras_does_and_repeats_under_a_seed():
         model = _mlp(dropout=0.5)
         return model.fit(X, y, epochs=2, verbose=0).history
 
-    engine, own = _twice(train)
-    _assert_same_history(engine, own)
+    engine, own = twice(train)
+    assert_same_history(engine, own)
     keras.utils.set_random_seed(0)
-    _assert_same_history(engine, train())
+    assert_same_history(engine, train())
 
 
 def test_batch_callbacks_see_the_same_logs_and_early_stopping_stops_alike():
@@ -179,7 +142,7 @@ def test_batch_callbacks_see_the_same_logs_and_early_stopping_stops_alike():
         history = _mlp().fit(X, y, epochs=5, verbose=0, callbacks=[batches, stop])
         return history.epoch, batches.losses
 
-    (epochs, losses), (own_epochs, own_losses) = _twice(train)
+    (epochs, losses), (own_epochs, own_losses) = twice(train)
     assert epochs == own_epochs == [0, 1]
     np.testing.assert_allclose(losses, own_losses, rtol=RTOL, atol=ATOL)
 
@@ -221,8 +184,8 @@ def test_the_wrappers_train_and_predict_as_keras_does():
         estimator = recipe_estimator("classifier_mlp", epochs=2, random_state=0, validation_split=0.1).fit(X, y)
         return estimator.history_, estimator.predict_proba(X_test)
 
-    (history, proba), (own_history, own_proba) = _twice(train)
-    _assert_same_history(dict(history), dict(own_history))
+    (history, proba), (own_history, own_proba) = twice(train)
+    assert_same_history(dict(history), dict(own_history))
     np.testing.assert_allclose(proba, own_proba, rtol=RTOL, atol=ATOL)
 
 
@@ -245,7 +208,7 @@ def test_layers_and_options_the_engine_leaves_to_keras_still_match():
         model.compile(optimizer=keras.optimizers.RMSprop(0.01), loss="binary_crossentropy", metrics=[keras.metrics.AUC(name="auc"), "accuracy"])
         return model
 
-    _assert_trains_as_keras(build, X, y, validation_split=0.2)
+    assert_trains_as_keras(build, X, y, validation_split=0.2)
 
 
 class _Subclassed(keras.Model):
@@ -276,10 +239,10 @@ def test_a_subclassed_model_hands_training_to_its_layers_as_keras_does(cls):
         model = cls(True)
         model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         history = model.fit(X, y, epochs=2, batch_size=16, verbose=0, validation_split=0.2)
-        return history.history, _flat(model.predict(X, verbose=0)), [v.numpy() for v in model.non_trainable_weights]
+        return history.history, flat(model.predict(X, verbose=0)), [v.numpy() for v in model.non_trainable_weights]
 
-    (history, predictions, state), (own_history, own_predictions, own_state) = _twice(train)
-    _assert_same_history(history, own_history)
+    (history, predictions, state), (own_history, own_predictions, own_state) = twice(train)
+    assert_same_history(history, own_history)
     np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
     for got, expected in zip(state, own_state):  # BatchNormalization's moving statistics
         np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
@@ -311,7 +274,7 @@ def test_a_masked_input_goes_through_keras_own_calls():
         model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
         return model
 
-    _assert_trains_as_keras(build, X, y)
+    assert_trains_as_keras(build, X, y)
 
 
 def test_a_dropout_rate_changed_between_fits_is_used():
@@ -323,7 +286,7 @@ def test_a_dropout_rate_changed_between_fits_is_used():
         model.layers[1].rate = 0.1
         return model.fit(X, y, epochs=1, verbose=0).history
 
-    _assert_same_history(*_twice(train))
+    assert_same_history(*twice(train))
 
 
 def test_an_unbuilt_subclassed_recipe_builds_without_warnings():
