@@ -10,9 +10,9 @@ The CLI, ``compare`` and the scikit-learn wrappers all train through it. It adds
 - once :func:`multikeras.set_seed` was called, epoch ``e`` shuffles in an order that depends
   on ``(seed, e)`` only (:mod:`multikeras.backends.shuffling`), so a run resumed from a backup sees
   the same batches as an uninterrupted one. ``shuffle=False`` keeps Keras's order;
-- the backend's speed-ups with the same results (:meth:`Backend.fit_speedups`): on torch a
-  leaner step (``lean_step=False`` keeps Keras's), on JAX and TensorFlow 32 steps per
-  compiled call (``steps_per_execution=1`` keeps one), on JAX one program per architecture.
+- the backend's speed-ups with the same results (:meth:`Backend.fit_speedups`): on torch the
+  torch engine (``torch_engine=False`` runs Keras's own loop), on JAX and TensorFlow 32 steps
+  per compiled call (``steps_per_execution=1`` keeps one), on JAX one program per architecture.
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ def _check_validation_data(model, validation_data):
     return validation_data
 
 
-def fit(model, x=None, y=None, lean_step=True, steps_per_execution="auto", nan_guard=True, **kwargs):
+def fit(model, x=None, y=None, torch_engine=True, steps_per_execution="auto", nan_guard=True, **kwargs):
     """Train ``model`` like ``model.fit(x, y, **kwargs)`` and return its History."""
     backend = backends.current()
     callbacks = kwargs.get("callbacks")
-    with backend.fit_speedups(model, getattr(callbacks, "callbacks", callbacks), lean_step, steps_per_execution):
+    with backend.fit_speedups(model, getattr(callbacks, "callbacks", callbacks), torch_engine, steps_per_execution):
         return _fit(backend, model, x, y, nan_guard, **kwargs)
 
 

@@ -1,11 +1,10 @@
 """``multikeras.predict``: Keras's ``predict``, faster on torch, and the same for a row whatever its batch.
 
-On torch, Keras's ``predict`` spends half its time in per-layer call bookkeeping; for
-Sequential and functional models the lean pass of :mod:`multikeras.backends.torch_step`
-gives the same predictions (float32 rounding) in half the time. JAX and TensorFlow already
-compile their predict step; on JAX it compiles once per architecture
-(:mod:`multikeras.backends.jax_programs`), so the folds of a search share it.
-``lean_step=False`` or ``MULTIKERAS_LEAN_TORCH_STEP=0`` keeps Keras's on torch.
+On torch, Keras's ``predict`` spends half its time in per-layer call bookkeeping; the torch
+engine (:mod:`multikeras.backends.torch_engine`) gives the same predictions in a fraction of
+the time. JAX and TensorFlow already compile their predict step; on JAX it compiles once per
+architecture (:mod:`multikeras.backends.jax_programs`), so the folds of a search share it.
+``torch_engine=False`` or ``MULTIKERAS_TORCH_ENGINE=0`` runs Keras's own predict on torch.
 
 Fixed batches: float32 matrix kernels take another code path for another number of rows
 (one row alone takes the matrix-vector one), and XLA (MKL on torch) rounds a row by its
@@ -41,21 +40,21 @@ def faster_predict(model, enabled=True):
     return backends.current().predict_speedups(model, enabled=enabled)
 
 
-def predict(model, x, lean_step=True, fixed_batch=True, **kwargs):
+def predict(model, x, torch_engine=True, fixed_batch=True, **kwargs):
     """``model.predict(x, **kwargs)``, faster where multikeras knows how; with ``fixed_batch``,
     each row's prediction is the same whichever rows share its batch (see the module's notes)."""
     rows = _rows(x) if _fixed(fixed_batch, kwargs) else None
     if rows is None:
-        return _predict(model, x, lean_step, kwargs)
+        return _predict(model, x, torch_engine, kwargs)
     kwargs["batch_size"] = fixed_batch_size(kwargs.get("batch_size"))
-    outputs = _predict(model, _filled(x, rows, kwargs["batch_size"]), lean_step, kwargs)
+    outputs = _predict(model, _filled(x, rows, kwargs["batch_size"]), torch_engine, kwargs)
     import keras
 
     return keras.tree.map_structure(lambda output: output[:rows], outputs)
 
 
-def _predict(model, x, lean_step, kwargs):
-    with faster_predict(model, enabled=lean_step):
+def _predict(model, x, torch_engine, kwargs):
+    with faster_predict(model, enabled=torch_engine):
         return model.predict(x=x, **kwargs)
 
 

@@ -1,7 +1,7 @@
 """The speed-ups in multikeras.fit change nothing but speed: same losses, same predictions.
 
-On torch the lean step (``lean_step=False`` is Keras's own); on JAX and TensorFlow grouped
-steps (``steps_per_execution=1`` is one step per call). Tolerance: float32 rounding (the
+On torch the torch engine (``torch_engine=False`` is Keras's own loop); on JAX and TensorFlow
+grouped steps (``steps_per_execution=1`` is one step per call). Tolerance: float32 rounding (the
 fused LSTM kernel sums gates in another order than Keras's loop).
 """
 
@@ -27,7 +27,7 @@ def _train(name, epochs=2, **speed):
 
 
 def _plain(backend):
-    return {"lean_step": False} if backend == "torch" else {"steps_per_execution": 1}
+    return {"torch_engine": False} if backend == "torch" else {"steps_per_execution": 1}
 
 
 @pytest.mark.parametrize("name", registry.names())
@@ -40,12 +40,20 @@ def test_fast_fit_matches_keras_own_step(name, backend):
     np.testing.assert_allclose(fast_predictions, plain_predictions, rtol=RTOL, atol=1e-6)
 
 
+def _engine_calls(method):
+    """How many ``method`` calls the torch engine has taken in this process (0 off torch)."""
+    if multikeras.active_backend() != "torch":
+        return 0
+    from multikeras.backends.torch_engine.routing import CALLS
+
+    return CALLS[method, "engine"]
+
+
 class _Seen(keras.callbacks.Callback):
-    """Records how the model trains at the start of fit."""
+    """Records how the model trains at the start of fit: steps per call (``engine``: whether the torch engine ran it)."""
 
     def on_train_begin(self, logs=None):
         self.steps = self.model.steps_per_execution
-        self.lean = self.model.train_function is not None and "torch_step" in getattr(self.model.train_function, "__module__", "")
 
 
 class _BatchWatcher(_Seen):
@@ -57,7 +65,9 @@ def _fit_with(callback, name="regression_mlp", **speed):
     recipe = registry.get(name)
     (X, y), _, _ = recipe.load_data("embedded")
     model = recipe.build_model(**recipe.data_hparams(X))
+    before = _engine_calls("fit")
     multikeras.fit(model, X, y, epochs=1, verbose=0, callbacks=[callback], **speed)
+    callback.engine = _engine_calls("fit") > before
     return model
 
 
@@ -65,9 +75,9 @@ def test_the_speed_up_applies_and_is_undone_afterwards(backend):
     seen = _Seen()
     model = _fit_with(seen)
     if backend == "torch":
-        assert seen.lean and seen.steps == 1
+        assert seen.engine and seen.steps == 1
     else:
-        assert seen.steps == 32 and not seen.lean
+        assert seen.steps == 32 and not seen.engine
     assert model.steps_per_execution == 1 and model.train_function is None  # a plain model.fit later is Keras's
 
 
@@ -75,17 +85,14 @@ def test_it_steps_aside_for_batch_callbacks_subclassed_models_and_the_switches(b
     batch = _BatchWatcher()
     _fit_with(batch)
     assert batch.steps == 1  # a per-batch callback sees every batch
-    subclassed = _Seen()
-    _fit_with(subclassed, "wide_deep_subclassed")
-    assert not subclassed.lean
     switched_off = _Seen()
     _fit_with(switched_off, **_plain(backend))
-    assert switched_off.steps == 1 and not switched_off.lean
-    monkeypatch.setenv("MULTIKERAS_LEAN_TORCH_STEP", "0")
+    assert switched_off.steps == 1 and not switched_off.engine
+    monkeypatch.setenv("MULTIKERAS_TORCH_ENGINE", "0")
     monkeypatch.setenv("MULTIKERAS_STEPS_PER_EXECUTION", "1")
     by_env = _Seen()
     _fit_with(by_env)
-    assert by_env.steps == 1 and not by_env.lean
+    assert by_env.steps == 1 and not by_env.engine
 
 
 @pytest.mark.fault("steps_per_execution='many'", "ValueError: steps_per_execution must be 'auto' or a whole number")
@@ -147,22 +154,22 @@ def test_fast_predict_applies_where_it_can_and_is_undone(backend, monkeypatch):
 
     model, X_test = _trained("regression_mlp")
     model.predict(X_test[:4], verbose=0)
+    model.predict_on_batch(X_test[:4])
     own = model.predict_function
+    before = _engine_calls("predict")
     with faster_predict(model) as fast:
-        inside = model.predict_function
         batch = model.predict_on_batch(X_test[:4])
-    # torch: the lean forward pass; JAX: Normalization statistics as program inputs; TF: nothing
+        model.predict(X_test[:4], verbose=0)
+    # torch: the engine; JAX: Normalization statistics as program inputs; TF: nothing
     assert fast is (backend in ("torch", "jax"))
-    assert ("torch_step" in inside.__module__) is (backend == "torch")
+    assert _engine_calls("predict") == before + (backend == "torch")
     assert model.predict_function is own  # a plain model.predict later is Keras's
     np.testing.assert_allclose(batch, model.predict_on_batch(X_test[:4]), rtol=RTOL, atol=1e-6)
     if backend != "torch":
         return
-    subclassed, _ = _trained("wide_deep_subclassed")
-    with faster_predict(subclassed) as fast:
-        assert not fast
     with faster_predict(model, enabled=False) as fast:
-        assert not fast
-    monkeypatch.setenv("MULTIKERAS_LEAN_TORCH_STEP", "0")
+        model.predict(X_test[:4], verbose=0)
+        assert not fast and _engine_calls("predict") == before + 1
+    monkeypatch.setenv("MULTIKERAS_TORCH_ENGINE", "0")
     with faster_predict(model) as fast:
         assert not fast

@@ -33,7 +33,7 @@ class Backend:
     def install_hooks() -> None:
         """For the active backend only, before Keras loads: patches applied when Keras's modules load."""
 
-    def fit_speedups(self, model, callbacks=(), lean_step=True, steps_per_execution="auto"):
+    def fit_speedups(self, model, callbacks=(), torch_engine=True, steps_per_execution="auto"):
         """A context in which ``model.fit`` (and its validation) runs faster with equal results."""
         return contextlib.nullcontext(False)
 

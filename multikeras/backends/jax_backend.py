@@ -30,7 +30,7 @@ class JaxBackend(Backend):
         jax_cache.configure(environ)
 
     @contextlib.contextmanager
-    def fit_speedups(self, model, callbacks=(), lean_step=True, steps_per_execution="auto"):
+    def fit_speedups(self, model, callbacks=(), torch_engine=True, steps_per_execution="auto"):
         from .jax_programs import shared_programs
         from .steps_per_execution import grouped_steps
 

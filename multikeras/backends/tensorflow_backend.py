@@ -24,7 +24,7 @@ class TensorFlowBackend(Backend):
         environ.setdefault("TF_NUM_INTRAOP_THREADS", str(budget))
         environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
-    def fit_speedups(self, model, callbacks=(), lean_step=True, steps_per_execution="auto"):
+    def fit_speedups(self, model, callbacks=(), torch_engine=True, steps_per_execution="auto"):
         from .steps_per_execution import grouped_steps
 
         return grouped_steps(model, callbacks, steps_per_execution)

@@ -1,4 +1,4 @@
-"""PyTorch: the lean step and forward pass (:mod:`.torch_step`), torch's RNG in the shuffles."""
+"""PyTorch: the torch engine (:mod:`.torch_engine`) behind plain fit, evaluate and predict; torch's RNG in the shuffles."""
 
 from __future__ import annotations
 
@@ -7,6 +7,18 @@ import contextlib
 from .base import Backend
 
 __all__ = ["TorchBackend"]
+
+
+@contextlib.contextmanager
+def _engine_unless(enabled: bool):
+    """Yields whether the engine may take the calls inside the block (switched off for it when not ``enabled``)."""
+    from .torch_engine import disabled, switched_on
+
+    if not enabled:
+        with disabled():
+            yield False
+        return
+    yield switched_on()
 
 
 class TorchBackend(Backend):
@@ -33,26 +45,12 @@ class TorchBackend(Backend):
 
         after_import(TORCH_TRAINER_MODULE, install)
 
-    @contextlib.contextmanager
-    def fit_speedups(self, model, callbacks=(), lean_step=True, steps_per_execution="auto"):
-        """The engine (for arrays), else the lean step inside Keras's loop; ``lean_step=False``: neither."""
-        from .torch_engine import disabled
-        from .torch_step import lean_steps
+    def fit_speedups(self, model, callbacks=(), torch_engine=True, steps_per_execution="auto"):
+        """The engine runs wherever it can unless ``torch_engine=False``, which runs Keras's own loop."""
+        return _engine_unless(torch_engine)
 
-        with contextlib.ExitStack() as stack:
-            if not lean_step:
-                stack.enter_context(disabled())
-            yield stack.enter_context(lean_steps(model, enabled=lean_step))
-
-    @contextlib.contextmanager
     def predict_speedups(self, model, enabled=True):
-        from .torch_engine import disabled
-        from .torch_step import lean_predict
-
-        with contextlib.ExitStack() as stack:
-            if not enabled:
-                stack.enter_context(disabled())
-            yield stack.enter_context(lean_predict(model, enabled=enabled))
+        return _engine_unless(enabled)
 
     def explain(self, model) -> str:
         from .torch_engine import explain

@@ -38,9 +38,9 @@ def test_plain_fit_on_arrays_runs_the_engine_and_engine_off_runs_keras():
     assert not _engine_ran(other)
 
 
-def test_lean_step_false_in_multikeras_fit_runs_keras():
+def test_torch_engine_false_in_multikeras_fit_runs_keras():
     model = _model()
-    multikeras.fit(model, X, Y, epochs=1, verbose=0, lean_step=False)
+    multikeras.fit(model, X, Y, epochs=1, verbose=0, torch_engine=False)
     assert not _engine_ran(model)
 
 
@@ -102,3 +102,82 @@ def test_the_progress_bar_shows_the_engine_logs(capsys):
     model.evaluate(X, Y, verbose=1)
     shown = capsys.readouterr().out
     assert _engine_ran(model) and "Epoch 2/2" in shown and "val_loss" in shown and "5/5" in shown
+
+
+def _fit_route_taken(model, **fit_kwargs) -> bool:
+    before = routing.CALLS["fit", "engine"]
+    model.fit(X, Y, epochs=1, verbose=0, **fit_kwargs)
+    return routing.CALLS["fit", "engine"] > before
+
+
+def test_an_argument_the_engine_does_not_know_goes_to_keras():
+    import inspect
+
+    def fit(self, x=None, y=None, epochs=1, new_option=None, **kwargs):  # a fit a newer Keras might have
+        pass
+
+    signature = inspect.signature(fit)
+    known = {"x", "y", "epochs"}
+    assert routing.unknown_arguments(signature, {"x": X, "y": Y, "epochs": 1, "new_option": None, "kwargs": {}}, known) is None
+    why = routing.unknown_arguments(signature, {"x": X, "y": Y, "epochs": 1, "new_option": "on", "kwargs": {}}, known)
+    assert why == "new_option= is not an argument the engine knows"
+    assert "extra" in routing.unknown_arguments(signature, {"new_option": None, "kwargs": {"extra": 1}}, known)
+
+
+def test_max_steps_per_epoch_and_a_distribution_go_to_keras(monkeypatch):
+    model = _model()
+    assert _fit_route_taken(model)
+    keras.config.set_max_steps_per_epoch(1)
+    try:
+        assert not _fit_route_taken(model)
+    finally:
+        keras.config.set_max_steps_per_epoch(None)
+    monkeypatch.setattr(keras.distribution, "distribution", lambda: object())
+    assert routing.fit_route(model, {}) == "a keras.distribution is in use"
+    assert routing.predict_route(model, {"x": X}) == "a keras.distribution is in use"
+
+
+def test_variables_on_an_untested_device_go_to_keras_and_explain_says_why(monkeypatch):
+    from multikeras.backends import torch_engine
+
+    model = _model()
+    monkeypatch.setattr(torch_engine, "TESTED_DEVICES", frozenset({"cuda"}))
+    assert not _fit_route_taken(model)
+    assert "variables on cpu: the engine's tests have run only on cuda" in multikeras.explain(model)
+
+
+def test_a_keras_outside_the_tested_range_runs_keras_with_one_warning(monkeypatch):
+    from multikeras.backends import torch_engine
+
+    model = _model()
+    monkeypatch.setattr(torch_engine, "TESTED_KERAS", ("3.0.0", "3.0.1"))
+    torch_engine.keras_outside_tested.cache_clear()
+    try:
+        with pytest.warns(UserWarning, match=rf"Keras {keras.__version__} is outside the versions the engine was tested on \(3.0.0 to 3.0.1\)"):
+            assert not _fit_route_taken(model)
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert not _fit_route_taken(model)  # warned once per process
+    finally:
+        monkeypatch.undo()
+        torch_engine.keras_outside_tested.cache_clear()
+    assert _fit_route_taken(model)
+
+
+def test_a_model_that_overrides_a_loop_method_or_weights_per_output_goes_to_keras():
+    class OwnMetrics(keras.Sequential):
+        def compute_metrics(self, x, y, y_pred, sample_weight=None):
+            return super().compute_metrics(x, y, y_pred, sample_weight)
+
+    model = OwnMetrics([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    assert not _fit_route_taken(model)
+    assert "overrides compute_metrics" in multikeras.explain(model)
+    inputs = keras.Input((3,))
+    two = keras.Model(inputs, {"a": keras.layers.Dense(1, name="a")(inputs), "b": keras.layers.Dense(1, name="b")(inputs)})
+    two.compile("sgd", {"a": "mse", "b": "mse"})
+    before = routing.CALLS["fit", "sample weights per output"]
+    two.fit(X, {"a": Y, "b": Y}, sample_weight={"a": np.ones(20), "b": np.ones(20)}, verbose=0)
+    assert routing.CALLS["fit", "sample weights per output"] == before + 1
