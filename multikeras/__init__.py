@@ -23,6 +23,7 @@ __all__ = [
     "fit",
     "predict",
     "explain",
+    "patches",
     "engine_off",
     "save_model",
     "load_model",
@@ -36,3 +37,10 @@ def explain(model) -> str:
     from .backends import current
 
     return current().explain(model)
+
+
+def patches() -> str:
+    """Every change multikeras makes to Keras, torch, JAX, TensorFlow or Python: what, why, for how long, how to turn it off."""
+    from .backends.patches import table
+
+    return table()
