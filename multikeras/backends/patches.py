@@ -5,7 +5,9 @@ for how long, why and how to turn it off. :data:`PATCHES` is that list; ``multik
 prints it and ``docs/patches.md`` is generated from it (``python -m multikeras.backends.patches
 --write docs/patches.md``). Each record names the places in the code that apply it (``sites``: module and
 expression); ``tests/backends/test_patches.py`` reads the package's syntax trees and fails on a
-write to another library's object, environment variable or hook that no record names.
+write to another library's object, environment variable or hook that no record names, and
+compares Keras's modules and classes after a fit with and without multikeras: a difference
+that no process-wide record names in ``runtime`` fails it too.
 
 Scopes: ``process`` lasts from import (or the first use) to the end of the process; ``call``
 is undone when the call that applied it returns, whatever happens; ``object`` lives on one
@@ -31,6 +33,7 @@ class Patch:
     backends: str  # where it applies
     switch: str  # how to turn it off ("-" where it cannot be)
     sites: tuple[str, ...]  # "module.py: expression" for each place in the code that applies it
+    runtime: tuple[str, ...] = ()  # for a process-wide patch of Keras: the dotted names it changes
 
 
 PATCHES = (
@@ -42,6 +45,7 @@ PATCHES = (
         "process", "torch", "MULTIKERAS_TORCH_ENGINE=0; `with multikeras.engine_off():`; `multikeras.fit(..., torch_engine=False)`",
         ("backends/torch_engine/routing.py: trainer.fit", "backends/torch_engine/routing.py: trainer.evaluate",
          "backends/torch_engine/routing.py: trainer.predict", "backends/torch_engine/routing.py: method.__multikeras_original__"),
+        tuple(f"keras.src.backend.torch.trainer.TorchTrainer.{name}" for name in ("fit", "evaluate", "predict")),
     ),  # fmt: skip
     Patch(
         "import hook",
@@ -59,6 +63,7 @@ PATCHES = (
         "on torch and JAX no object can be a TensorFlow type until TensorFlow is imported; importing it costs seconds and a second thread pool",
         "process", "torch, jax", "MULTIKERAS_KEEP_TF_UNLOADED=0",
         ("backends/tensorflow_guard.py: lazy.__class__",),
+        ("keras.src.utils.module_utils.tensorflow",),
     ),  # fmt: skip
     Patch(
         "lowered layer classes",

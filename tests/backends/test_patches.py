@@ -5,7 +5,8 @@ attributes set or deleted on anything but ``self``, ``setattr``/``delattr``, env
 variables, ``sys.meta_path``, signal handlers, trace functions and torch's thread count. Each
 must be a site of a record in :data:`multikeras.backends.patches.PATCHES`, or be listed below
 as not a patch, with why. A record whose site is gone fails too, and so does a stale
-docs/patches.md.
+docs/patches.md. At run time, Keras's modules and classes after a fit, evaluate and predict
+are compared with and without multikeras: what differs must be a registered process-wide patch.
 """
 
 import ast
@@ -118,3 +119,68 @@ def test_multikeras_patches_prints_every_record_and_the_page_is_current():
     if not PAGE.exists():
         pytest.skip("docs/patches.md is not beside this copy of the tests")
     assert PAGE.read_text() == patches.render(), "docs/patches.md is stale: run python -m multikeras.backends.patches --write docs/patches.md"
+
+
+SNAPSHOT = r"""
+import json, sys
+if sys.argv[1] == "with":
+    import multikeras  # noqa: F401
+import keras, numpy as np
+
+model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dropout(0.1), keras.layers.Dense(1)])
+model.compile("adam", "mse", metrics=["mae"])
+x, y = np.ones((16, 3), "float32"), np.ones(16, "float32")
+model.fit(x, y, epochs=1, verbose=0, validation_split=0.25)
+model.evaluate(x, y, verbose=0)
+model.predict(x, verbose=0)
+
+import types
+
+def fingerprint(value):
+    # Only plain types are looked into: an attribute lookup on a lazy module would import it.
+    if isinstance(value, (staticmethod, classmethod)):
+        value = value.__func__
+    elif isinstance(value, property):
+        value = value.fget
+    if isinstance(value, types.FunctionType):
+        return value.__code__.co_filename.rsplit("site-packages", 1)[-1] + ":" + value.__code__.co_name
+    return type(value).__module__ + "." + type(value).__qualname__
+
+found, objects = {}, {}
+for name, module in list(sys.modules.items()):
+    if name.split(".")[0] != "keras":
+        continue
+    for attribute, value in list(vars(module).items()):
+        if isinstance(value, type) and value.__module__ == name:
+            found.update({f"{name}.{attribute}.{key}": fingerprint(member) for key, member in vars(value).items()})
+        elif not attribute.startswith("__"):
+            found[f"{name}.{attribute}"] = fingerprint(value)
+            objects.setdefault(id(value), []).append(f"{name}.{attribute}")
+# One object imported under several names (Keras's lazy TensorFlow handle is `tf` in 30 modules) is one change.
+aliases = {key: sorted(keys)[0] for keys in objects.values() for key in keys}
+print(json.dumps({"found": found, "aliases": aliases}))
+"""
+
+
+def test_what_a_fit_changes_in_keras_at_run_time_is_registered(backend):
+    """Keras's modules and classes after a fit, evaluate and predict, with and without multikeras:
+    every attribute that differs must be a registered process-wide patch's target."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    def snapshot(mode):
+        env = {**os.environ, "MULTIKERAS_ONLY_BACKEND": backend}
+        done = subprocess.run([sys.executable, "-c", SNAPSHOT, mode], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    without, with_multikeras = snapshot("without"), snapshot("with")
+    aliases = with_multikeras["aliases"]
+    before, after = without["found"], with_multikeras["found"]
+    changed = {aliases.get(key, key) for key in before.keys() & after.keys() if before[key] != after[key]}
+    registered = {aliases.get(target, target) for patch in patches.PATCHES if patch.scope == "process" for target in patch.runtime}
+    assert changed <= registered, f"changed in Keras but not registered as a process-wide patch: {sorted(changed - registered)}"
+    if backend == "torch":
+        assert {"keras.src.backend.torch.trainer.TorchTrainer.fit"} <= changed  # the scan sees the one it must
