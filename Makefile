@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # An unpinned torch resolves to the newest CUDA build (gigabytes); the constraints file pins
 # the CPU wheel. PIP_CONSTRAINT reaches every pip call, tox's included.
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
-TOX_ENVS ?= torch,jax,tensorflow,cross
+TOX_ENVS ?= torch,jax,tensorflow,cross,keras-min
 
 .PHONY: help install demo test test-fast peer bench clean
 
@@ -14,7 +14,7 @@ help:
 	@echo "make demo      train the six recipes on torch, jax and tensorflow (embedded data)"
 	@echo "make test      the test suite on each backend, plus the cross-backend env (tox)"
 	@echo "make test-fast the suite in $(VENV) on one backend (KERAS_BACKEND, default torch)"
-	@echo "make peer      scikeras's own test suite against our wrappers (MULTIKERAS_PEER_DIR)"
+	@echo "make peer      scikeras's and Keras's own test suites against ours (MULTIKERAS_PEER_DIR)"
 	@echo "make bench     the benchmark suite (writes benchmarks/results/)"
 
 $(BIN)/.installed: pyproject.toml constraints.txt
@@ -36,6 +36,7 @@ test-fast: install
 
 peer: install
 	$(BIN)/python -m peer
+	KERAS_BACKEND=torch $(BIN)/python -m peer.keras_suite
 
 bench: install
 	$(BIN)/python -m benchmarks
