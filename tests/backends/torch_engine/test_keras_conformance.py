@@ -136,6 +136,21 @@ def test_a_lora_dense_layer_trains_as_keras_does():
     np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
 
 
+def test_max_epochs_limits_the_epochs_and_warns_as_keras_does():
+    def train():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            history = _model().fit(X, Y, epochs=5, batch_size=16, verbose=0)
+        return history.epoch, [str(w.message) for w in caught if "Limiting epochs" in str(w.message)]
+
+    keras.config.set_max_epochs(2)
+    try:
+        engine, own = twice(train)
+    finally:
+        keras.config.set_max_epochs(None)
+    assert engine == own == ([0, 1], ["Limiting epochs to 2"])
+
+
 def test_max_steps_per_epoch_limits_the_steps_as_keras_does():
     def train():
         model = _model()

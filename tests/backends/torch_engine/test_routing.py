@@ -130,6 +130,7 @@ def test_max_steps_per_epoch_and_a_distribution_go_to_keras(monkeypatch):
     keras.config.set_max_steps_per_epoch(1)
     try:
         assert not _fit_route_taken(model)
+        assert "max_steps_per_epoch is set" in multikeras.explain(model)
     finally:
         keras.config.set_max_steps_per_epoch(None)
     monkeypatch.setattr(keras.distribution, "distribution", lambda: object())
