@@ -103,8 +103,13 @@ def fingerprint(model) -> tuple:
     layers = [model, *internals.sublayers(model)]
     return (
         tuple(id(v) for v in model.weights),
-        tuple((id(layer), type(layer), layer.dtype_policy.name, getattr(layer, "lora_enabled", False), layer.built) for layer in layers),
+        tuple((id(layer), _own_class(layer), layer.dtype_policy.name, getattr(layer, "lora_enabled", False), layer.built) for layer in layers),
     )
+
+
+def _own_class(layer):
+    """The layer's class, looking through the lowered subclass swapped in during a call."""
+    return type(layer).__mro__[1] if hasattr(layer, "_multikeras_lowered") else type(layer)
 
 
 def is_graph(model) -> bool:
