@@ -112,7 +112,9 @@ def eligibility(model) -> str | None:
 
 def explain(model) -> str:
     """A table: each layer, whether it runs lowered to torch, and how or why not."""
-    reason = (None if switched_on() else "switched off") or keras_outside_tested() or unknown_settings() or eligibility(model)
+    from .routing import process_route
+
+    reason = process_route() or eligibility(model)
     if reason is not None:
         return f"{model.name}: Keras's own loop runs ({reason})."
     from .forward import ForwardProgram

@@ -29,7 +29,7 @@ def _arrays(*data) -> bool:
     return arrays_only(*data)
 
 
-def _process_route() -> str | None:
+def process_route() -> str | None:
     """Why nothing can run in the engine now (the switch, the Keras version, Keras's settings), or None."""
     if not switched_on():
         return "switched off"
@@ -39,7 +39,7 @@ def _process_route() -> str | None:
 def fit_route(model, arguments: dict) -> str | None:
     """None if the engine runs this fit, else why not."""
     a = arguments
-    why = _process_route()
+    why = process_route()
     if why is not None:
         return why
     if not getattr(model, "compiled", False) or getattr(model, "optimizer", None) is None:
@@ -61,7 +61,7 @@ def fit_route(model, arguments: dict) -> str | None:
 
 def evaluate_route(model, arguments: dict) -> str | None:
     a = arguments
-    why = _process_route()
+    why = process_route()
     if why is not None:
         return why
     if not getattr(model, "compiled", False):
@@ -74,7 +74,7 @@ def evaluate_route(model, arguments: dict) -> str | None:
 
 
 def predict_route(model, arguments: dict) -> str | None:
-    why = _process_route()
+    why = process_route()
     if why is not None:
         return why
     if not _arrays(arguments["x"]):
