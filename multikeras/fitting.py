@@ -54,17 +54,18 @@ def _is_callback_list(callbacks) -> bool:
 
 
 def _guarded(callbacks, nan_guard: bool):
-    """A NaN guard ahead of the callbacks, so it raises before a checkpoint saves a NaN epoch.
+    """A stop check and a NaN guard ahead of the callbacks, so they raise before a checkpoint saves.
 
-    Added after the speed-ups were chosen: it reads the loss when it is handed one, so it must
-    not stop JAX and TensorFlow from grouping steps.
+    Added after the speed-ups were chosen: they hook batches, but must not stop JAX and
+    TensorFlow from grouping steps (grouped, they run every group's end).
     """
     from .nan_guard import NaNGuard, enabled
+    from .stop_check import StopCheck
 
     # A keras.callbacks.CallbackList is the caller's whole, configured set: Keras takes it as it is.
-    if not enabled(nan_guard) or _is_callback_list(callbacks):
+    if _is_callback_list(callbacks):
         return callbacks
-    return [NaNGuard(), *(callbacks or [])]
+    return [StopCheck(), *([NaNGuard()] if enabled(nan_guard) else []), *(callbacks or [])]
 
 
 def _fit(backend, model, x, y, nan_guard, **kwargs):

@@ -13,6 +13,12 @@ the exception is printed as "Exception ignored in ..." and dropped, and the prog
 as if no signal had come; JAX's and Keras's objects run such finalizers throughout a fit.
 Inside :func:`stop_signals_raise` a dropped stop is raised again at the next line of ordinary
 code, so it unwinds the program.
+
+Code can also swallow the exception outright: Keras's ``pythonify_logs`` converts each batch's
+logs inside a bare ``except:``, so a signal arriving there was lost and the fit trained on. Every
+stop is therefore recorded as well as raised, and :func:`raise_lost_stop`, called at safe points
+(:class:`multikeras.stop_check.StopCheck` calls it after each batch and epoch of a fit), raises a
+recorded stop that the program ran on past.
 """
 
 from __future__ import annotations
@@ -23,10 +29,11 @@ import signal
 import sys
 import threading
 
-__all__ = ["Interrupted", "STOP_SIGNALS", "RESEND_SECONDS", "stop_signals_raise", "exit_code", "signal_name"]
+__all__ = ["Interrupted", "STOP_SIGNALS", "RESEND_SECONDS", "stop_signals_raise", "raise_lost_stop", "exit_code", "signal_name"]
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 RESEND_SECONDS = 0.05  # under a tracer (debugger, coverage), a dropped stop is sent again this much later
+_received: list[int] = []  # the stop signals received inside stop_signals_raise, in order
 
 
 class Interrupted(KeyboardInterrupt):
@@ -46,8 +53,23 @@ def signal_name(stop: BaseException) -> str:
     return signal.Signals(getattr(stop, "signum", signal.SIGINT)).name
 
 
+def _stop(signum: int) -> KeyboardInterrupt:
+    return KeyboardInterrupt() if signum == signal.SIGINT else Interrupted(signum)
+
+
 def _raise_interrupted(signum, frame):
-    raise Interrupted(signum)
+    _received.append(signum)
+    raise _stop(signum)
+
+
+def raise_lost_stop() -> None:
+    """Raise the stop a signal asked for, if one came inside :func:`stop_signals_raise` and was swallowed.
+
+    Call it where the program would carry on only if the stop was lost (a training loop's next
+    batch): a stop that is unwinding never reaches such a place.
+    """
+    if _received and threading.current_thread() is threading.main_thread():
+        raise _stop(_received[0])
 
 
 def _raise_at_next_line(stop: BaseException) -> None:
@@ -90,7 +112,7 @@ def _resending(previous_hook):
         if not isinstance(stop, KeyboardInterrupt) or signal.getsignal(signum) not in ours:
             previous_hook(unraisable)
         elif sys.gettrace() is None and threading.current_thread() is threading.main_thread():
-            _raise_at_next_line(Interrupted(signum) if isinstance(stop, Interrupted) else KeyboardInterrupt())
+            _raise_at_next_line(_stop(signum))
         else:
             _send_again(signum)
 
@@ -101,9 +123,10 @@ def _resending(previous_hook):
 def stop_signals_raise():
     """Within: each of `STOP_SIGNALS` raises `Interrupted`; the previous handlers come back afterwards.
 
-    A signal set to be ignored (``nohup`` ignores SIGHUP) stays ignored. A stop (Ctrl-C
-    included) dropped in a finalizer is raised again after it. Only the main thread may set handlers;
-    elsewhere this changes nothing.
+    A signal set to be ignored (``nohup`` ignores SIGHUP) stays ignored. Ctrl-C raises
+    ``KeyboardInterrupt`` as Python's own handler does, and is recorded like the others. A stop
+    dropped in a finalizer is raised again after it; one swallowed elsewhere, at the next
+    :func:`raise_lost_stop`. Only the main thread may set handlers; elsewhere this changes nothing.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -111,6 +134,9 @@ def stop_signals_raise():
     current = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
     # None: a handler set outside Python, which could not be put back
     previous = {signum: handler for signum, handler in current.items() if handler not in (signal.SIG_IGN, None)}
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not one a caller chose
+        previous[signal.SIGINT] = signal.default_int_handler
+    received = list(_received)
     for signum in previous:
         signal.signal(signum, _raise_interrupted)
     previous_hook, sys.unraisablehook = sys.unraisablehook, _resending(sys.unraisablehook)
@@ -120,3 +146,4 @@ def stop_signals_raise():
         sys.unraisablehook = previous_hook
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        _received[:] = received  # the stops received within have been raised

@@ -40,6 +40,8 @@ def enabled(nan_guard: bool = True) -> bool:
 class NaNGuard(keras.callbacks.Callback):
     """Raise :class:`NonFiniteLossError` at the first non-finite training loss seen."""
 
+    lazy_batch_logs = True  # reads "loss" only when checking, never keeps the logs
+
     def __init__(self, check_seconds: float = CHECK_SECONDS):
         super().__init__()
         self.check_seconds = check_seconds

@@ -203,23 +203,12 @@ def _interrupt(args, needle, send):
     return code, output, list(children.values())
 
 
-# The two real-signal tests below, on JAX only.
-UNSETTLED_ON_JAX = pytest.mark.xfail(
-    multikeras.active_backend() == "jax",
-    reason="under pytest on JAX (CI's tox env; locally after the other CLI tests, as with "
-    "-k 'ctrl_c or sigterm or seeds') the signal is at times not acted on during the fit, which trains on to its end; "
-    "run by hand the same command stops within a second; handlers and signal mask are unchanged; cause unconfirmed",
-    strict=False,
-)
-
-
 def _interrupted_lines(output):
     assert "Traceback" not in output, output[-3000:]
     return [line.replace("\x1b[K", "") for line in re.split(r"[\r\n]+", output) if "interrupted" in line]
 
 
 @pytest.mark.fault("Ctrl-C (SIGINT to the terminal's process group) during compare", 'exit 130, one line with the rows kept and how to resume; the worker stops quietly, no process left')
-@UNSETTLED_ON_JAX
 def test_ctrl_c_stops_compare_and_its_worker(backend, tmp_path):
     args = ["compare", "--recipes", "regression_mlp", "--backends", backend, "--epochs", "5000", "--out", str(tmp_path)]
     code, output, children = _interrupt(args, "epoch 1/", lambda pid: os.killpg(pid, signal.SIGINT))  # a terminal's Ctrl-C
@@ -232,7 +221,6 @@ def test_ctrl_c_stops_compare_and_its_worker(backend, tmp_path):
 
 
 @pytest.mark.fault('SIGTERM during multikeras run --checkpoint', 'exit 143, one line naming the checkpoint kept; the checkpoint loads')
-@UNSETTLED_ON_JAX
 def test_sigterm_stops_run_and_keeps_its_checkpoint(backend, tmp_path):
     checkpoint = tmp_path / "best.keras"
     args = ["run", "regression_mlp", "--backend", backend, "--epochs", "5000", "--checkpoint", str(checkpoint)]

@@ -120,3 +120,21 @@ def test_sending_again_stops_ordinary_code_a_moment_later():
         with stop_signals_raise():
             interrupts._send_again(signal.SIGTERM)
             time.sleep(10)  # interrupted after RESEND_SECONDS
+
+
+@pytest.mark.fault("SIGTERM or Ctrl-C whose exception code swallows (a bare except:, as in Keras's pythonify_logs)",
+                   "raise_lost_stop raises it at the next safe point; after the block, nothing is left to raise")
+@pytest.mark.parametrize("name, raised", [("SIGTERM", Interrupted), ("SIGINT", KeyboardInterrupt)])
+def test_a_swallowed_stop_is_raised_by_raise_lost_stop_and_forgotten_after_the_block(name, raised):
+    if name == "SIGINT" and signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("SIGINT has a handler of the caller's here, which stop_signals_raise leaves alone")
+    interrupts.raise_lost_stop()  # nothing received: nothing raised
+    with pytest.raises(raised):
+        with stop_signals_raise():
+            try:
+                os.kill(os.getpid(), getattr(signal, name))
+                time.sleep(5)  # the handler raises here
+            except:  # noqa: E722  (the swallowing this guards against)
+                pass
+            interrupts.raise_lost_stop()
+    interrupts.raise_lost_stop()

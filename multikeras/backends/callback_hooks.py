@@ -7,7 +7,13 @@ steps (which must not group the batches of a callback that hooks them) ask here.
 
 from __future__ import annotations
 
-__all__ = ["defines_hook"]
+__all__ = ["BATCH_HOOKS", "defines_hook"]
+
+BATCH_HOOKS = {  # each phase's batch hooks, its begin and end hooks first
+    "train": ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end"),
+    "test": ("on_test_batch_begin", "on_test_batch_end"),
+    "predict": ("on_predict_batch_begin", "on_predict_batch_end"),
+}
 
 
 def defines_hook(callback, hook: str) -> bool:

@@ -123,6 +123,14 @@ PATCHES = (
         ("backends/keras_internals.py: seed_generator.python_random",),
     ),  # fmt: skip
     Patch(
+        "seeded shuffles",
+        "NumPy's and torch's global random generators (numpy.random.seed, torch.manual_seed), at each epoch's start",
+        "Keras's data adapters drawing each epoch's order from wherever the global generators stand",
+        "under multikeras.set_seed, epoch e's batch order depends on (seed, e) alone, so a resumed or repeated fit sees the same batches",
+        "process", "all", "no seed: `multikeras.set_seed(None)`, or `multikeras.fit(..., shuffle=False)`",
+        ("backends/base.py: np.random.seed", "backends/torch_backend.py: torch.manual_seed"),
+    ),  # fmt: skip
+    Patch(
         "resumed epoch",
         "model._initial_epoch",
         "nothing: the same attribute Keras's own BackupAndRestore sets",

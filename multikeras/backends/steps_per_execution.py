@@ -20,21 +20,20 @@ import weakref
 
 from ..hparams import whole_numbers
 from . import keras_internals
-from .callback_hooks import defines_hook
+from .callback_hooks import BATCH_HOOKS, defines_hook
 
 __all__ = ["DEFAULT", "ENV_SWITCH", "grouped_steps", "hooks_batches"]
 
 DEFAULT = 32
 ENV_SWITCH = "MULTIKERAS_STEPS_PER_EXECUTION"
 _GROUPED = weakref.WeakKeyDictionary()  # model -> (steps, compiled state, train_function, test_function)
-BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end", "on_test_batch_begin", "on_test_batch_end")
 
 
 def hooks_batches(callback) -> bool:
     """Whether ``callback`` acts on single batches (Keras's savers only with an integer save_freq)."""
     if getattr(callback, "save_freq", None) == "epoch":
         return False
-    return any(defines_hook(callback, hook) for hook in BATCH_HOOKS)
+    return any(defines_hook(callback, hook) for hook in BATCH_HOOKS["train"] + BATCH_HOOKS["test"])
 
 
 def _requested(setting):

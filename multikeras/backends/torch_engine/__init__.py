@@ -36,7 +36,7 @@ TESTED_DEVICES = frozenset({"cpu"})
 # Methods of Keras's trainer that its loop calls and the engine replaces: a model that overrides one runs Keras's loop.
 LOOP_METHODS = (
     "train_step", "test_step", "predict_step", "compute_metrics", "get_metrics_result", "reset_metrics",
-    "make_train_function", "make_test_function", "make_predict_function", "evaluate", "predict_on_batch",
+    "make_train_function", "make_test_function", "make_predict_function", "evaluate",
 )  # fmt: skip
 _local = threading.local()
 

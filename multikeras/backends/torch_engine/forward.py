@@ -21,7 +21,7 @@ import torch
 
 from .. import keras_internals as internals
 from .functions import cast
-from .lowering import LOWERED, lower
+from .lowering import LOWERED, keras_call_extras, lower
 
 __all__ = ["ForwardProgram", "Step", "graph_eligible"]
 
@@ -79,23 +79,6 @@ def _lowered_class(cls):
         return fn(inputs)
 
     return type(cls.__name__, (cls,), {"__call__": __call__, "__module__": cls.__module__, "__qualname__": cls.__qualname__})
-
-
-def plain_call(layer, model) -> bool:
-    """Whether ``layer.__call__`` on real tensors would only run ``layer.call``.
-
-    Keras's ``__call__`` does more for a quantized layer (``quantized_call``), under
-    rematerialization, with an activity regularizer (its loss), with a dtype policy of its own
-    (inputs cast to it), or in a class that overrides ``__call__``: those run the whole
-    ``__call__``, as Keras's loop does.
-    """
-    return (
-        type(layer).__call__ is keras.layers.Layer.__call__
-        and getattr(layer, "quantization_mode", None) is None
-        and not internals.rematerialized(layer)
-        and getattr(layer, "activity_regularizer", None) is None
-        and layer.dtype_policy.name == model.dtype_policy.name
-    )
 
 
 def fingerprint(model) -> tuple:
@@ -214,7 +197,8 @@ class ForwardProgram:
 
     def _own_call(self, layer):
         """``layer.call`` where that is all its ``__call__`` would do, else the whole ``__call__``."""
-        return layer.call if plain_call(layer, self.model) else layer
+        plain = type(layer).__call__ is keras.layers.Layer.__call__ and keras_call_extras(layer, self.model) is None
+        return layer.call if plain else layer
 
     structure = None  # a subclassed model's input structure, set by the loop from its data
 

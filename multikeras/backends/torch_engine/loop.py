@@ -5,10 +5,9 @@ The loops follow Keras's torch Trainer (its fit, evaluate and predict) call for 
 ``stop_training``, and the same logs at the end of each epoch. What differs is each step:
 a program of torch calls (:mod:`.forward`), the loss and its running mean in torch
 (:mod:`.objective`), the optimizer's update step called directly (:mod:`.update`), and
-batches gathered by index (:mod:`.data`). Batch hooks run on the callbacks that define them
-(on the class or the instance), with the logs Keras gives them: one dict per batch, shared by
-the callbacks, which may write to it. The progress bar alone is updated at most every
-``PROGRESS_SECONDS``, so drawing it costs no step time (its logs are computed only then).
+batches gathered by index (:mod:`.data`). Batch hooks run on the callbacks that define them,
+with the logs Keras gives them, read from the device only when a callback looks
+(:mod:`.batch_callbacks`).
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import numpy as np
 import torch
 
 from .. import keras_internals as internals
-from ..callback_hooks import defines_hook
+from .batch_callbacks import BatchCallbacks
 from .data import Arrays, draw_loader_seed, epoch_order, to_arrays
 from .forward import ForwardProgram, fingerprint
 from .objective import Objective
@@ -30,49 +29,7 @@ from .update import Updater
 
 __all__ = ["Engine", "fit", "evaluate", "predict"]
 
-PROGRESS_SECONDS = 0.1
 REFRESH_SECONDS = 1.0  # epochs shorter than this keep the thread count chosen at the start
-BATCH_HOOKS = {
-    "train": ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end"),
-    "test": ("on_test_batch_begin", "on_test_batch_end"),
-    "predict": ("on_predict_batch_begin", "on_predict_batch_end"),
-}
-
-
-class BatchCallbacks:
-    """Calls one phase's batch hooks on the callbacks that define them; throttles the progress bar.
-
-    ``on_end`` takes ``make_logs``, called (one sync with the device) only when a callback
-    receives the batch's logs.
-    """
-
-    def __init__(self, callbacks, phase: str):
-        hooks = BATCH_HOOKS[phase]
-        members = list(getattr(callbacks, "callbacks", callbacks))
-        self.progress = [c for c in members if type(c) is keras.callbacks.ProgbarLogger]
-        self.others = [c for c in members if c not in self.progress and any(defines_hook(c, hook) for hook in hooks)]
-        self.begin, self.end = hooks[0], hooks[1]
-        self.last_drawn = 0.0
-        self.active = bool(self.progress or self.others)
-
-    def on_begin(self, step: int) -> None:
-        if self.others:
-            logs = {}  # Keras hands the begin hooks one empty dict
-            for callback in self.others:
-                getattr(callback, self.begin)(step, logs)
-
-    def on_end(self, step: int, make_logs, last: bool) -> None:
-        logs = None
-        if self.others:
-            logs = make_logs()
-            for callback in self.others:
-                getattr(callback, self.end)(step, logs)
-        now = time.perf_counter()
-        if self.progress and (last or now - self.last_drawn >= PROGRESS_SECONDS):
-            self.last_drawn = now
-            logs = make_logs() if logs is None else logs
-            for callback in self.progress:
-                getattr(callback, self.end)(step, logs)
 
 
 def _batch_size(batch_size) -> int:
@@ -252,9 +209,9 @@ def _evaluate_arrays(engine, arrays: Arrays, batch_size: int, callbacks, steps=N
     batch_callbacks = BatchCallbacks(callbacks, "test")
     n_batches = _n_batches(arrays.n, batch_size, steps)
     model = engine.model
+    model.stop_evaluating = False
     callbacks.on_test_begin()
     objective.reset()
-    model.stop_evaluating = False
     epoch_order(arrays.n, shuffle=False)  # the DataLoader's draw, for the generator's state
     with objective.synced_on_error():
         for step in range(n_batches):
@@ -328,7 +285,7 @@ def _predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=No
             batch_outputs = engine.forward(x_batch, False)
             outputs.append(batch_outputs)
             if batch_callbacks.active:
-                batch_callbacks.on_end(step, lambda: {"outputs": batch_outputs}, last=step == n_batches - 1)
+                batch_callbacks.on_end(step, lambda: internals.pythonify_logs({"outputs": batch_outputs}), last=step == n_batches - 1)
             if model.stop_predicting:
                 break
         else:

@@ -296,15 +296,28 @@ LOWERED = {
 }
 
 
+def keras_call_extras(layer, model) -> str | None:
+    """What Keras's ``__call__`` does for ``layer`` beyond ``layer.call`` (None: nothing), which a
+    lowering or a bare ``call`` would skip: such a layer runs its whole ``__call__``, as in Keras's loop.
+
+    A class's own ``__call__`` is the caller's to check: the preprocessing layers' one (which
+    only adds tf.data support) is part of what their lowerings are tested against.
+    """
+    if getattr(layer, "activity_regularizer", None) is not None:
+        return "has an activity regularizer, whose loss Keras's __call__ adds"
+    if getattr(layer, "quantization_mode", None) is not None or internals.rematerialized(layer):
+        return "quantized or rematerialized"
+    if model is not None and layer.dtype_policy.name != model.dtype_policy.name:
+        return f"dtype policy {layer.dtype_policy.name} (the model's is {model.dtype_policy.name}), to which Keras's __call__ casts its inputs"
+    return None
+
+
 def lower(layer, model=None):
     """``(bind or None, why)`` for one layer of ``model``; ``bind()`` returns its torch function."""
+    extras = keras_call_extras(layer, model)
+    if extras is not None:
+        return None, f"{extras}: Keras's __call__ runs"
     make = LOWERED.get(type(layer))
-    if getattr(layer, "activity_regularizer", None) is not None:
-        return None, "has an activity regularizer, whose loss Keras's __call__ adds: it runs there"
-    if getattr(layer, "quantization_mode", None) is not None or internals.rematerialized(layer):
-        return None, "quantized or rematerialized: Keras's __call__ runs"
-    if model is not None and layer.dtype_policy.name != model.dtype_policy.name:
-        return None, f"dtype policy {layer.dtype_policy.name} (the model's is {model.dtype_policy.name}): Keras's __call__ casts its inputs"
     if make is None:
         return None, f"{type(layer).__name__} has no lowering: its own call runs"
     return make(layer)

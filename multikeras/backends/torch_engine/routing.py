@@ -54,8 +54,11 @@ def fit_route(model, arguments: dict) -> str | None:
         return "the data are not NumPy arrays"
     if _nested(a["sample_weight"]):
         return "sample weights per output"
-    if a["validation_data"] is not None and not (isinstance(a["validation_data"], (tuple, list)) and _arrays(*a["validation_data"])):
+    validation = a["validation_data"]
+    if validation is not None and not (isinstance(validation, (tuple, list)) and _arrays(*validation)):
         return "validation_data is not NumPy arrays"
+    if validation is not None and len(validation) == 3 and _nested(validation[2]):
+        return "validation sample weights per output"
     return eligibility(model)
 
 

@@ -182,3 +182,6 @@ def test_a_model_that_overrides_a_loop_method_or_weights_per_output_goes_to_kera
     before = routing.CALLS["fit", "sample weights per output"]
     two.fit(X, {"a": Y, "b": Y}, sample_weight={"a": np.ones(20), "b": np.ones(20)}, verbose=0)
     assert routing.CALLS["fit", "sample weights per output"] == before + 1
+    before = routing.CALLS["fit", "validation sample weights per output"]
+    two.fit(X, {"a": Y, "b": Y}, validation_data=(X, {"a": Y, "b": Y}, {"a": np.ones(20), "b": np.ones(20)}), verbose=0)
+    assert routing.CALLS["fit", "validation sample weights per output"] == before + 1

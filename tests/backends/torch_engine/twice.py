@@ -9,7 +9,7 @@ import contextlib
 import keras
 import numpy as np
 
-from multikeras.backends.torch_engine import disabled
+from multikeras.backends.torch_engine import disabled, routing
 
 RTOL, ATOL = 1e-5, 1e-6
 
@@ -24,13 +24,24 @@ def assert_same_history(engine, keras_own):
         np.testing.assert_allclose(engine[key], keras_own[key], rtol=RTOL, atol=ATOL, err_msg=key)
 
 
-def twice(train):
-    """``train()`` through the engine and through Keras's loop, each from seed 0."""
+def _engine_calls() -> int:
+    return sum(count for (_, why), count in routing.CALLS.items() if why == "engine")
+
+
+def twice(train, handed_back=False):
+    """``train()`` with the engine on and through Keras's loop, each from seed 0.
+
+    The first run must reach the engine (a comparison of Keras with itself proves nothing),
+    or, with ``handed_back``, must be handed to Keras by it; the second must not reach it.
+    """
     results = []
     for off in (False, True):
         keras.utils.set_random_seed(0)
+        before = _engine_calls()
         with disabled() if off else contextlib.nullcontext():
             results.append(train())
+        taken = _engine_calls() - before
+        assert (taken == 0) if off or handed_back else (taken > 0), f"the engine took {taken} calls {'with' if off else 'without'} disabled()"
     return results
 
 
