@@ -2,10 +2,11 @@
 
 import sys
 
-from . import peak_memory, search_scaling, suite
+from . import peak_memory, search_scaling, sparse_memory, suite
 
 if __name__ == "__main__":
     args = sys.argv[1:]
     suite.main(["--quick"] if "--quick" in args else [])
     search_scaling.main(args)
     peak_memory.main(["--quick"] if "--quick" in args else [])
+    sparse_memory.main(["--quick"] if "--quick" in args else [])

@@ -18,6 +18,7 @@ The CLI, ``compare`` and the scikit-learn wrappers all train through it. It adds
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from . import backends
 from .seeding import current_seed
@@ -27,9 +28,10 @@ __all__ = ["fit"]
 
 
 def _arrays_only(data) -> bool:
+    """Arrays in memory (a SciPy sparse matrix too), whose epochs the backend can shuffle by seed."""
     if isinstance(data, dict):
         return all(isinstance(v, np.ndarray) for v in data.values())
-    return isinstance(data, np.ndarray)
+    return isinstance(data, np.ndarray) or sparse.issparse(data)
 
 
 def _check_validation_data(model, validation_data):

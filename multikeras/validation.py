@@ -12,6 +12,7 @@ import difflib
 import warnings
 
 import numpy as np
+from scipy import sparse
 
 from .loss_formats import is_one_hot, is_sparse, loss_name
 
@@ -62,7 +63,7 @@ def check_adapted(model) -> None:
 def _is_arraylike(data) -> bool:
     if isinstance(data, (list, tuple)):  # a list of arrays is Keras's multi-input form: left to Keras
         return not any(hasattr(item, "shape") for item in data)
-    return isinstance(data, np.ndarray) or (hasattr(data, "__array__") and hasattr(data, "shape"))
+    return isinstance(data, np.ndarray) or sparse.issparse(data) or (hasattr(data, "__array__") and hasattr(data, "shape"))
 
 
 def _checkable(data) -> bool:
@@ -71,8 +72,9 @@ def _checkable(data) -> bool:
     return _is_arraylike(data)
 
 
-def _as_array(data, name: str) -> np.ndarray:
-    array = np.asarray(data)
+def _as_array(data, name: str):
+    """``data`` as a NumPy array (a SciPy sparse matrix stays one), numbers checked."""
+    array = data if sparse.issparse(data) else np.asarray(data)
     if array.dtype == object or array.dtype.kind in "USV":
         raise TypeError(
             f"{name} has dtype {array.dtype}; Keras needs numbers. Convert it first, e.g. "
@@ -84,16 +86,20 @@ def _as_array(data, name: str) -> np.ndarray:
 def _check_finite(array: np.ndarray, name: str, compute_dtype: str = "float32") -> None:
     if array.dtype.kind not in "fc":
         return
+    rows = None
+    if sparse.issparse(array):  # only the stored values can be bad; their rows name the sample
+        stored = array.tocoo()
+        array, rows = stored.data, stored.row
     bad = ~np.isfinite(array)
     if bad.any():
-        first = int(np.argwhere(bad)[0][0])
+        first = int(np.argwhere(bad)[0][0]) if rows is None else int(rows[np.argmax(bad)])
         raise ValueError(
             f"{name} contains {int(bad.sum())} NaN or inf value(s), the first in sample {first}; "
             f"drop those samples or impute them (sklearn.impute.SimpleImputer) before fitting."
         )
     limit = np.finfo(compute_dtype).max if np.dtype(compute_dtype).kind == "f" else np.inf
     if array.dtype.itemsize > np.dtype(compute_dtype).itemsize and array.size and np.abs(array).max() > limit:
-        first = int(np.argwhere(np.abs(array) > limit)[0][0])
+        first = int(np.argwhere(np.abs(array) > limit)[0][0]) if rows is None else int(rows[np.argmax(np.abs(array) > limit)])
         raise ValueError(
             f"{name} holds values beyond {compute_dtype}'s range ({limit:.3g}), the first in sample {first}; "
             f"the model computes in {compute_dtype}, where they become inf. Scale them (sklearn's StandardScaler)."
@@ -158,7 +164,7 @@ def _arrays_of(data, name: str, model) -> dict:
 
 
 def _check_lengths(arrays: dict) -> None:
-    lengths = {key: (len(a) if a.ndim else 0) for key, a in arrays.items()}
+    lengths = {key: (a.shape[0] if a.ndim else 0) for key, a in arrays.items()}
     for key, length in lengths.items():
         if length == 0:
             raise ValueError(f"{key} is empty (0 samples); pass at least one sample.")

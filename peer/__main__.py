@@ -20,6 +20,8 @@ import tempfile
 import tomllib
 from pathlib import Path
 
+from .scikeras_redirect import target_name
+
 SUITE = "scikeras-0.13.0"
 ONE_FILE = "MULTIKERAS_PEER_FILE"  # set for the child process that runs one file
 COUNTS = "MULTIKERAS_PEER_COUNTS"  # where that child writes its counts
@@ -78,10 +80,6 @@ def _each_file(suite: Path, argv: list[str]) -> int:
     for nodeid in total["closed"]:
         print(f"  passes on {backend}; once it passes on torch and JAX, remove it from peer/scikeras_gaps.toml: {nodeid}")
     return worst
-
-
-def target_name() -> str:
-    return "scikeras" if os.environ.get("MULTIKERAS_PEER_TARGET") == "scikeras" else "multikeras.sklearn"
 
 
 def summary_line(count: dict, backend: str, target: str) -> str:

@@ -27,37 +27,13 @@ import tomllib
 import types
 from pathlib import Path
 
-import multikeras  # noqa: F401  (selects the backend before Keras loads)
-import keras
 import pytest
 
-from multikeras import sklearn as ours
+from . import scikeras_redirect
 
 EXCLUSIONS = Path(__file__).with_name("scikeras_exclusions.toml")
 GAPS = Path(__file__).with_name("scikeras_gaps.toml")
 DEVIATIONS = Path(__file__).with_name("scikeras_deviations.toml")
-TARGET = os.environ.get("MULTIKERAS_PEER_TARGET", "multikeras")
-
-
-def _redirect() -> None:
-    import scikeras  # the installed package: its utils are imported by some tests
-
-    _keras_variable_alias()
-    if TARGET == "scikeras":
-        return
-    wrappers = types.ModuleType("scikeras.wrappers", "multikeras.sklearn, standing in for scikeras.wrappers")
-    wrappers.BaseWrapper, wrappers.KerasClassifier, wrappers.KerasRegressor = ours.BaseWrapper, ours.KerasClassifier, ours.KerasRegressor
-    sys.modules["scikeras.wrappers"] = wrappers
-    scikeras.wrappers = wrappers
-
-
-def _keras_variable_alias() -> None:
-    # Keras 3.15 renamed KerasVariable; test_compile_kwargs.py imports the old name (scikeras's suite
-    # fails to collect on this Keras too), so the old name is given back for the run.
-    from keras.src.backend.common import variables
-
-    if not hasattr(variables, "KerasVariable"):
-        variables.KerasVariable = keras.Variable
 
 
 def _entries(path: Path, table: str) -> dict[str, str]:
@@ -101,7 +77,7 @@ def pytest_collection_finish(session):
         del sys.modules["tensorflow"]
 
 
-_redirect()
+scikeras_redirect.install()
 _tensorflow_stand_in()
 _EXCLUDED: set[str] = set()  # the exclusion entries that matched something
 _GAP_IDS: set[str] = set()
@@ -130,7 +106,7 @@ def pytest_collection_modifyitems(config, items):
             dropped.append(item)
             _EXCLUDED.add(entry)
             continue
-        deviation = _match(item.nodeid, deviations) if TARGET != "scikeras" else None
+        deviation = _match(item.nodeid, deviations) if scikeras_redirect.TARGET != "scikeras" else None
         if deviation:
             item.add_marker(pytest.mark.xfail(reason=f"deliberate difference: {deviation}", strict=True))
             _DEVIATION_IDS.add(item.nodeid)
@@ -145,7 +121,10 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_terminal_summary(terminalreporter):
-    from .__main__ import COUNTS, summary_line, target_name
+    import multikeras
+
+    from .__main__ import COUNTS, summary_line
+    from .scikeras_redirect import target_name
 
     stats = terminalreporter.stats
     count = {key: len(stats.get(key, [])) for key in ("passed", "failed", "error", "skipped")}

@@ -53,3 +53,9 @@ def test_torch_engine_benchmark_smoke_run_compares_engine_keras_and_native(backe
     row = json.loads((tmp_path / "torch_engine_quick.json").read_text())["rows"][0]
     assert row["recipe"] == "classifier_mlp" and row["fit_vs_native"] > 0 and row["predict_vs_native"] > 0
     assert row["engine_busy_vs_quiet"] > 0 and "| classifier_mlp |" in (tmp_path / "torch_engine_quick.md").read_text()
+
+
+def test_sparse_memory_smoke_run_measures_both_pipelines(backend, tmp_path):
+    data = smoke_run("sparse_memory", backend, tmp_path)
+    assert [r["X"] for r in data["results"]] == ["dense", "sparse"] and data["results"][0]["samples"] == 2000
+    assert all(r["peak_rss_mb"] > 50 and r["seconds"] > 0 for r in data["results"])

@@ -31,7 +31,7 @@ class TensorFlowBackend(Backend):
 
     def seeded_fit(self, model, x, y, seed, callbacks, **fit_kwargs):
         """Keras's seeded array adapter replays one permutation every epoch; this reshuffles."""
-        if y is not None and not _arrays_only(y):
+        if not _arrays_only(x) or (y is not None and not _arrays_only(y)):  # a sparse x: Keras's own adapter
             return super().seeded_fit(model, x, y, seed, callbacks, **fit_kwargs)
         from .shuffling import EpochKeyedShuffle
         from .tensorflow_data import reshuffling_dataset

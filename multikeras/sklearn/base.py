@@ -15,6 +15,7 @@ import warnings
 from collections import defaultdict
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils import check_random_state
@@ -92,6 +93,33 @@ class BaseWrapper(BaseEstimator):
         # in one private dict because scikit-learn allows no other attributes set in __init__.
         self._extra_params = dict(kwargs)
 
+    def __init_subclass__(cls, **kwargs):
+        """Keep the routed parameters a subclass declares in its ``__init__`` and never assigns.
+
+        scikeras's tutorials write ``def __init__(self, ..., optimizer__learning_rate=0.001, **kwargs)``
+        and set only the other names; scikit-learn's ``get_params`` and ``clone`` read every
+        declared name back. So after such an ``__init__`` runs, each declared routed name it left
+        unset holds the value it was given (or its default), and is routed like any other.
+        """
+        super().__init_subclass__(**kwargs)
+        init = vars(cls).get("__init__")
+        if init is None:
+            return
+        signature = inspect.signature(init)
+        declared = [name for name in signature.parameters if routing.is_routed(name)]
+        if not declared:
+            return
+
+        @functools.wraps(init)
+        def __init__(self, *args, **kwargs):
+            init(self, *args, **kwargs)
+            given = signature.bind(self, *args, **kwargs)
+            given.apply_defaults()
+            for name in declared:
+                vars(self).setdefault(name, given.arguments[name])
+
+        cls.__init__ = __init__
+
     # ---- parameters -------------------------------------------------------------------
     @classmethod
     def _get_param_names(cls):
@@ -114,6 +142,8 @@ class BaseWrapper(BaseEstimator):
         declared = set(self._get_param_names())
         for key in [k for k in params if k not in declared and (routing.is_routed(k) or k in self._extra_params)]:
             self._extra_params[key] = params.pop(key)
+        for key in [k for k in params if k in declared and routing.is_routed(k)]:  # declared by a subclass
+            setattr(self, key, params.pop(key))
         try:
             return super().set_params(**params) if params else self
         except ValueError as err:
@@ -159,7 +189,9 @@ class BaseWrapper(BaseEstimator):
     def _validate(self, X, y=None, reset=True):
         """scikit-learn's validation, recording (on ``reset``) or checking the data's meta
         attributes. Numeric X keeps its dtype (Keras casts floats to its own); other X becomes float32."""
-        kwargs = {"dtype": None if _is_numeric(X) else np.float32, "reset": reset, "allow_nd": True}
+        _check_column_types(X)
+        # Sparse X (OneHotEncoder's output) stays sparse: batches are made dense as they are trained on.
+        kwargs = {"dtype": None if _is_numeric(X) else np.float32, "reset": reset, "allow_nd": True, "accept_sparse": ("csr", "csc", "coo")}
         if y is None:
             X = validate_data(self, X, **kwargs)
         else:
@@ -452,6 +484,17 @@ class BaseWrapper(BaseEstimator):
         encoder = getattr(self, "target_encoder_", None)
         return np.asarray(raw) if encoder is None else encoder.inverse_transform(raw)
 
+    def score(self, X, y, sample_weight=None):
+        """``self.scorer(y, self.predict(X))``: accuracy for a classifier, R² for a regressor.
+
+        A subclass changes the metric by defining ``scorer(y_true, y_pred, **kwargs)``, static or
+        bound, as in scikeras; ``score__name`` parameters and ``sample_weight`` reach it as keywords.
+        """
+        kwargs = routing.own(routing.routed(self.get_params(), "score"))
+        if sample_weight is not None:
+            kwargs["sample_weight"] = sample_weight
+        return self.scorer(y, self.predict(X), **kwargs)
+
     # ---- subclass hooks -----------------------------------------------------------------
     _y_numeric = False
 
@@ -538,7 +581,46 @@ def _is_numeric(X) -> bool:
     dtypes = getattr(X, "dtypes", None)  # a DataFrame: look at its columns, not a copy
     if dtypes is not None and hasattr(dtypes, "__iter__"):
         return all(np.dtype(d).kind in "biuf" if isinstance(d, np.dtype) else False for d in dtypes)
+    if sparse.issparse(X):
+        return X.dtype.kind in "biuf"
     return np.asarray(X).dtype.kind in "biuf"
+
+
+def _check_column_types(X) -> None:
+    """Text or other objects in X: an error naming the first such column and how to encode it."""
+    if sparse.issparse(X):
+        return
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and hasattr(dtypes, "items"):  # a DataFrame
+        columns = [name for name, dtype in dtypes.items() if dtype.kind not in "biuf" and not _numeric_extension(dtype)]
+        where = f"column {columns[0]!r}" if columns else None
+    else:
+        array = np.asarray(X)
+        if array.dtype.kind not in "OUS":
+            return
+        flat = array.reshape(len(array), -1) if array.ndim > 1 else array.reshape(-1, 1)
+        columns = [j for j in range(flat.shape[1]) if not _all_numbers(flat[:, j])]
+        where = f"column {columns[0]}" if columns else None
+    if where is not None:
+        raise ValueError(
+            f"X {where} holds text or other objects ({len(columns)} such column(s)); Keras needs numbers. "
+            "Encode such columns first: sklearn's OneHotEncoder or OrdinalEncoder in a ColumnTransformer, ahead of this estimator in a Pipeline."
+        )
+
+
+def _numeric_extension(dtype) -> bool:
+    """pandas's nullable and sparse numbers (Int64, Float32, boolean, Sparse[float64])."""
+    subtype = getattr(dtype, "subtype", None)  # a SparseDtype
+    kind = getattr(np.dtype(subtype) if subtype is not None else getattr(dtype, "numpy_dtype", None), "kind", None)
+    return kind is not None and kind in "biuf"
+
+
+def _all_numbers(column) -> bool:
+    try:
+        column.astype(np.float64)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _output_names(model) -> list:

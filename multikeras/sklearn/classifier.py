@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
 
 from ..class_weights import balanced_class_weights
 from ..loss_formats import is_one_hot, is_sparse
@@ -26,6 +27,13 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
         default_loss='"binary_crossentropy" for a model with one output unit, else "sparse_categorical_crossentropy"',
         class_weight='Multiplies ``sample_weight`` (never in place); "balanced" is scikit-learn\'s\n    ``n_samples / (n_classes * count)``.',
     )
+
+    score = BaseWrapper.score  # before ClassifierMixin's: it asks ``scorer``
+
+    @staticmethod
+    def scorer(y_true, y_pred, **kwargs) -> float:
+        """Accuracy, as scikit-learn's classifiers score; a subclass may define its own."""
+        return accuracy_score(y_true, y_pred, **kwargs)
 
     @property
     def target_encoder(self):

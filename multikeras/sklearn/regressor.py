@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
 
 from .base import BaseWrapper
 from .docstrings import assemble
@@ -23,6 +24,12 @@ class KerasRegressor(RegressorMixin, BaseWrapper):
     )
 
     _y_numeric = True
+    score = BaseWrapper.score  # before RegressorMixin's: it asks ``scorer``
+
+    @staticmethod
+    def scorer(y_true, y_pred, **kwargs) -> float:
+        """R², as scikit-learn's regressors score; a subclass may define its own."""
+        return r2_score(y_true, y_pred, **kwargs)
 
     @property
     def target_encoder(self):

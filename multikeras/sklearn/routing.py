@@ -11,7 +11,7 @@ import inspect
 
 __all__ = ["PREFIXES", "UnexpectedArgument", "is_routed", "routed", "own", "accepted_names", "reject_unknown", "construct"]
 
-PREFIXES = ("model", "optimizer", "loss", "metrics", "callbacks", "fit", "predict", "compile")
+PREFIXES = ("model", "optimizer", "loss", "metrics", "callbacks", "fit", "predict", "compile", "score")
 
 
 class UnexpectedArgument(TypeError, ValueError):

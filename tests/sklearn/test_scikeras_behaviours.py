@@ -209,3 +209,85 @@ def test_a_zero_weight_leaves_its_row_out():
     weighted = make().fit(X, Y, sample_weight=weights)
     subset = make().fit(X[kept], Y[kept])
     np.testing.assert_allclose(weighted.history_["loss"], subset.history_["loss"], rtol=1e-6)
+
+
+class _MeanPerOutputAccuracy(KerasClassifier):
+    """scikeras's hook behind ``score``, static, as its DataTransformers tutorial writes it."""
+
+    @staticmethod
+    def scorer(y_true, y_pred, **kwargs):
+        return float(np.mean([np.mean(y_true[:, i] == y_pred[:, i]) for i in range(y_true.shape[1])]))
+
+
+class _BoundScorer(KerasRegressor):
+    def scorer(self, y_true, y_pred, sample_weight=None, offset=0.0):
+        self.seen = (sample_weight, offset)
+        return -float(np.mean(np.abs(y_true - y_pred))) + offset
+
+
+class _BrokenScorer(KerasClassifier):
+    @staticmethod
+    def scorer(y_true, y_pred, **kwargs):
+        raise RuntimeError("the subclass's own scorer failed")
+
+
+def test_score_asks_a_subclass_scorer_static_or_bound_with_weights_and_score_params():
+    Y2 = np.stack([Y, 1 - Y], axis=1)  # two binary outputs: accuracy_score takes them, so the hook must be what answers
+    clf = _MeanPerOutputAccuracy(scikeras_style_binary, loss="binary_crossentropy", epochs=1, verbose=0, random_state=0)
+    clf.model = lambda meta, compile_kwargs: keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="sigmoid")])
+    clf.fit(X, Y2)
+    predicted = clf.predict(X)
+    assert clf.score(X, Y2) == pytest.approx(np.mean(predicted == Y2))
+    reg = _BoundScorer(scikeras_style_binary, loss="mse", epochs=1, verbose=0, random_state=0, score__offset=10.0).fit(X, Y.astype(float))
+    weights = np.ones(len(X))
+    value = reg.score(X, Y.astype(float), sample_weight=weights)
+    assert reg.seen[0] is weights and reg.seen[1] == 10.0
+    assert value == pytest.approx(10.0 - np.mean(np.abs(Y - reg.predict(X))))
+
+
+def test_the_default_scorers_are_accuracy_and_r2():
+    from sklearn.metrics import accuracy_score, r2_score
+
+    clf = KerasClassifier(scikeras_style_binary, epochs=1, verbose=0, random_state=0).fit(X, Y)
+    assert clf.score(X, Y) == accuracy_score(Y, clf.predict(X))
+    reg = KerasRegressor(scikeras_style_binary, loss="mse", epochs=1, verbose=0, random_state=0).fit(X, Y.astype(float))
+    assert reg.score(X, Y.astype(float)) == r2_score(Y.astype(float), reg.predict(X))
+
+
+@pytest.mark.fault("a subclass scorer that raises", "its own error reaches the caller, not one from scikit-learn's metrics")
+def test_a_scorer_that_raises_shows_its_own_error():
+    clf = _BrokenScorer(scikeras_style_binary, epochs=1, verbose=0, random_state=0).fit(X, Y)
+    with pytest.raises(RuntimeError, match="the subclass's own scorer failed"):
+        clf.score(X, Y)
+
+
+class _DeclaresARoutedParameter(KerasClassifier):
+    """scikeras's MLPClassifier tutorial: a routed name in the signature that __init__ never assigns."""
+
+    def __init__(self, hidden=8, optimizer="adam", optimizer__learning_rate=0.001, epochs=1, verbose=0, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden = hidden
+        self.optimizer = optimizer
+        self.epochs = epochs
+        self.verbose = verbose
+
+    def _keras_build_fn(self, compile_kwargs):
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(self.hidden, activation="relu"), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer=compile_kwargs["optimizer"], loss="binary_crossentropy")
+        return model
+
+
+def test_a_routed_parameter_declared_in_a_subclass_signature_is_a_parameter_routed_to_its_target():
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV
+
+    clf = _DeclaresARoutedParameter()
+    assert clf.get_params()["optimizer__learning_rate"] == 0.001
+    clf.set_params(optimizer__learning_rate=0.05)
+    copy = clone(clf)
+    assert copy.get_params()["optimizer__learning_rate"] == 0.05
+    copy.fit(X, Y)
+    assert float(keras.ops.convert_to_numpy(copy.model_.optimizer.learning_rate)) == pytest.approx(0.05)
+    search = GridSearchCV(_DeclaresARoutedParameter(random_state=0), {"optimizer__learning_rate": [0.01, 0.1]}, cv=2).fit(X, Y)
+    assert search.best_params_["optimizer__learning_rate"] in (0.01, 0.1)
+    assert float(keras.ops.convert_to_numpy(search.best_estimator_.model_.optimizer.learning_rate)) == pytest.approx(search.best_params_["optimizer__learning_rate"])

@@ -5,7 +5,8 @@ Keras's torch path wraps arrays in a DataLoader that slices NumPy and converts e
 Keras's array adapter does) and gathers batches with ``index_select``. Epochs are shuffled
 exactly as that DataLoader shuffles them, drawing from torch's global generator in the same
 order, so a seeded run sees the batches Keras's own loop would, and multikeras's epoch-keyed
-reseeding works unchanged.
+reseeding works unchanged. A SciPy sparse ``x`` (a one-hot encoder's output) stays sparse:
+each batch's rows are gathered from it and made dense, as Keras's own torch path does.
 """
 
 from __future__ import annotations
@@ -16,16 +17,40 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 import torch
+from scipy import sparse
 
 from .. import keras_internals as internals
 
-__all__ = ["Arrays", "arrays_only", "to_arrays", "epoch_order", "draw_loader_seed"]
+__all__ = ["Arrays", "SparseRows", "arrays_only", "to_arrays", "epoch_order", "draw_loader_seed"]
 
 
-def arrays_only(*data) -> bool:
-    """Whether every non-None piece of ``data`` is NumPy arrays (alone, in a list or a dict)."""
-    leaves = [leaf for item in data if item is not None for leaf in keras.tree.flatten(item)]
-    return bool(leaves) and all(isinstance(leaf, np.ndarray) for leaf in leaves)
+def arrays_only(x, *data) -> bool:
+    """Whether ``x`` and every non-None piece of ``data`` are NumPy arrays (alone, in a list or a
+    dict); ``x`` may instead be one 2-D SciPy sparse matrix."""
+    sparse_x = sparse.issparse(x)
+    if sparse_x and x.ndim != 2:
+        return False
+    leaves = [leaf for item in (None if sparse_x else x, *data) if item is not None for leaf in keras.tree.flatten(item)]
+    return (sparse_x or bool(leaves)) and all(isinstance(leaf, np.ndarray) for leaf in leaves)
+
+
+class SparseRows:
+    """A SciPy sparse matrix, read a batch at a time: only the rows asked for are made dense."""
+
+    def __init__(self, matrix, dtype=None):
+        self.matrix = matrix.tocsr()  # CSR: rows gathered without scanning the matrix
+        self.shape = self.matrix.shape
+        self.dtype = dtype  # the model input's, to which Keras converts dense inputs too
+
+    def _dense(self, rows) -> torch.Tensor:
+        rows = self.matrix[rows].toarray()
+        return _tensor(rows if self.dtype is None else rows.astype(self.dtype, copy=False))
+
+    def __getitem__(self, rows) -> torch.Tensor:
+        return self._dense(rows)
+
+    def index_select(self, dim: int, index: torch.Tensor) -> torch.Tensor:
+        return self._dense(index.numpy())
 
 
 def _tensor(array: np.ndarray) -> torch.Tensor:
@@ -65,8 +90,12 @@ def to_arrays(graph, x, y=None, sample_weight=None, class_weight=None) -> Arrays
     """Convert once: ``x`` keyed or ordered as the model's inputs, class weights as sample weights."""
     if class_weight is not None:
         sample_weight = internals.class_weight_to_sample_weights(y, class_weight)
-    inputs = keras.tree.map_structure(_tensor, x)
-    flat_inputs = internals.standardize_inputs(graph, inputs) if graph is not None else keras.tree.flatten(inputs)
+    if sparse.issparse(x):
+        inputs = SparseRows(x, dtype=None if graph is None else graph.inputs[0].dtype)
+        flat_inputs = [inputs]  # one 2-D input: Keras's standardizing would only convert its dtype
+    else:
+        inputs = keras.tree.map_structure(_tensor, x)
+        flat_inputs = internals.standardize_inputs(graph, inputs) if graph is not None else keras.tree.flatten(inputs)
     targets = None if y is None else keras.tree.map_structure(_tensor, y)
     weights = None if sample_weight is None else _tensor(np.asarray(sample_weight))
     return Arrays(list(flat_inputs), targets, weights, int(flat_inputs[0].shape[0]), inputs)

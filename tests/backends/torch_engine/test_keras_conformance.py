@@ -18,7 +18,7 @@ import numpy as np
 
 from multikeras.backends.torch_engine import routing
 
-from .twice import ATOL, RTOL, assert_same_history, flat, twice
+from .twice import ATOL, RTOL, assert_same_history, assert_trains_as_keras, flat, twice
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(48, 4)).astype("float32")
@@ -257,3 +257,17 @@ def test_an_interrupt_inside_a_step_leaves_the_metrics_of_the_batches_done():
     engine, own = twice(lambda: _state_after(fit))
     assert own["ended"] is KeyboardInterrupt
     _assert_same_state(engine, own)
+
+
+def test_a_sparse_x_trains_in_the_engine_as_keras_trains_it():
+    from scipy import sparse
+
+    X_sparse = sparse.random(48, 6, density=0.4, format="csr", random_state=0, dtype=np.float32)
+    targets = np.asarray(X_sparse.sum(axis=1)).ravel()
+
+    def build():
+        model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
+        model.compile("adam", "mse", metrics=["mae"])
+        return model
+
+    assert_trains_as_keras(build, X_sparse, targets, validation_data=(X_sparse[:16], targets[:16]))
