@@ -4,9 +4,9 @@ Each notebook in ``$MULTIKERAS_PEER_DIR/scikeras-0.13.0/notebooks/`` (jupytext m
 program: its ```` ```python ```` cells, in order, with the substitutions in :data:`SUBSTITUTIONS`
 and nothing else changed. The program runs in its own process, in a scratch folder, after
 ``scikeras.wrappers`` is redirected to ``multikeras.sklearn`` and the one download is replaced
-(:data:`OFFLINE`). The run fails when a tutorial fails that is not in :data:`KNOWN_FAILURES`, or
-when one listed there passes (so it leaves the list). ``MULTIKERAS_PEER_TARGET=scikeras`` runs the
-same programs against scikeras itself, for the baseline.
+(:data:`OFFLINE`). The run fails when a tutorial fails that is not in :data:`KNOWN_FAILURES`; one
+listed there that passes is reported, as the suite's gaps are. ``MULTIKERAS_PEER_TARGET=scikeras``
+runs the same programs against scikeras itself, for the baseline.
 """
 
 from __future__ import annotations
@@ -53,9 +53,11 @@ SUBSTITUTIONS = (
     ),
 )
 OFFLINE = "keras.datasets.mnist.load_data() returns 28x28 uint8 digits made from scikit-learn's bundled 8x8 digits (1,500 to train, 297 to test): no network"
-# Tutorials that fail here and fail for scikeras too, each with the measured reason.
+# Tutorials that may fail here and fail for scikeras too, each with the measured reason.
 KNOWN_FAILURES = {
-    "Meta_Estimators": "AdaBoostClassifier rejects its 1-epoch weak learner ('BaseClassifier in AdaBoostClassifier ensemble is worse than random'); scikeras fails it the same way",
+    "Meta_Estimators": "AdaBoostClassifier rejects its 1-epoch weak learner when it scores worse than random "
+    "('BaseClassifier in AdaBoostClassifier ensemble is worse than random'), which turns on the initial weights: "
+    "on torch it fails for scikeras and for us alike, on JAX it passes for both",
 }
 
 
@@ -143,10 +145,10 @@ def main(argv: list[str]) -> int:
             if ok and known:
                 closed.append(notebook.stem)
     for name in closed:
-        print(f"{name} passes now: remove it from KNOWN_FAILURES in peer/tutorials.py")
+        print(f"{name} passes on {backend}; once it passes on torch and JAX, remove it from KNOWN_FAILURES in peer/tutorials.py")
     print(f"scikeras 0.13.0's tutorials against {target_name()} ({backend}): {len(results) - len(failures)} of {len(results)} as expected"
           f"{'; failed: ' + ', '.join(failures) if failures else ''}")  # fmt: skip
-    return 1 if failures or closed else 0
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

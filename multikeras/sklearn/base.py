@@ -190,8 +190,9 @@ class BaseWrapper(BaseEstimator):
         """scikit-learn's validation, recording (on ``reset``) or checking the data's meta
         attributes. Numeric X keeps its dtype (Keras casts floats to its own); other X becomes float32."""
         _check_column_types(X)
-        # Sparse X (OneHotEncoder's output) stays sparse: batches are made dense as they are trained on.
-        kwargs = {"dtype": None if _is_numeric(X) else np.float32, "reset": reset, "allow_nd": True, "accept_sparse": ("csr", "csc", "coo")}
+        # Sparse X (OneHotEncoder's output) stays sparse, as CSR: batches are its rows, made dense as they
+        # are trained on (Keras's TensorFlow path also needs CSR's row order; it fails on CSC and COO).
+        kwargs = {"dtype": None if _is_numeric(X) else np.float32, "reset": reset, "allow_nd": True, "accept_sparse": "csr"}
         if y is None:
             X = validate_data(self, X, **kwargs)
         else:
@@ -573,6 +574,7 @@ class BaseWrapper(BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
+        tags.input_tags.sparse = True
         return tags
 
 
@@ -587,40 +589,38 @@ def _is_numeric(X) -> bool:
 
 
 def _check_column_types(X) -> None:
-    """Text or other objects in X: an error naming the first such column and how to encode it."""
+    """Text in X: an error naming the first column that holds some, and how to encode it.
+
+    Other objects (numbers stored as objects, or something else) are left to NumPy's conversion.
+    """
     if sparse.issparse(X):
         return
     dtypes = getattr(X, "dtypes", None)
     if dtypes is not None and hasattr(dtypes, "items"):  # a DataFrame
-        columns = [name for name, dtype in dtypes.items() if dtype.kind not in "biuf" and not _numeric_extension(dtype)]
+        columns = [name for name, dtype in dtypes.items() if dtype.kind not in "biuf" and _holds_text(X[name].to_numpy())]
         where = f"column {columns[0]!r}" if columns else None
     else:
         array = np.asarray(X)
-        if array.dtype.kind not in "OUS":
+        if array.dtype.kind not in "OUS" or array.ndim == 0:
             return
         flat = array.reshape(len(array), -1) if array.ndim > 1 else array.reshape(-1, 1)
-        columns = [j for j in range(flat.shape[1]) if not _all_numbers(flat[:, j])]
+        columns = [j for j in range(flat.shape[1]) if _holds_text(flat[:, j])]
         where = f"column {columns[0]}" if columns else None
     if where is not None:
         raise ValueError(
-            f"X {where} holds text or other objects ({len(columns)} such column(s)); Keras needs numbers. "
-            "Encode such columns first: sklearn's OneHotEncoder or OrdinalEncoder in a ColumnTransformer, ahead of this estimator in a Pipeline."
+            f"X {where} holds text ({len(columns)} such column(s)); Keras needs numbers. Encode such columns "
+            "first: sklearn's OneHotEncoder or OrdinalEncoder in a ColumnTransformer, ahead of this estimator in a Pipeline."
         )
 
 
-def _numeric_extension(dtype) -> bool:
-    """pandas's nullable and sparse numbers (Int64, Float32, boolean, Sparse[float64])."""
-    subtype = getattr(dtype, "subtype", None)  # a SparseDtype
-    kind = getattr(np.dtype(subtype) if subtype is not None else getattr(dtype, "numpy_dtype", None), "kind", None)
-    return kind is not None and kind in "biuf"
-
-
-def _all_numbers(column) -> bool:
+def _holds_text(column) -> bool:
+    """Whether ``column`` holds strings that are not numbers written as text."""
+    texts = [value for value in column if isinstance(value, (str, bytes))]
     try:
-        column.astype(np.float64)
-    except (TypeError, ValueError):
-        return False
-    return True
+        np.asarray(texts, dtype=np.float64)
+    except ValueError:
+        return True
+    return False
 
 
 def _output_names(model) -> list:

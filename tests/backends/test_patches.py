@@ -39,6 +39,7 @@ NOT_PATCHES = {
     "interrupts.py: timer.daemon": "our own timer thread",
     "seeding.py: keras.utils.set_random_seed": "multikeras.set_seed's documented job, done by Keras's own function when the user asks",
     "sklearn/base.py: tags.non_deterministic": "scikit-learn's tags object, which __sklearn_tags__ fills in",
+    "sklearn/base.py: tags.input_tags.sparse": "scikit-learn's tags object, which __sklearn_tags__ fills in",
     "sklearn/classifier.py: tags.classifier_tags.multi_class": "scikit-learn's tags object, which __sklearn_tags__ fills in",
     "sklearn/classifier.py: tags.classifier_tags.multi_label": "scikit-learn's tags object, which __sklearn_tags__ fills in",
     "sklearn/classifier.py: tags.target_tags.multi_output": "scikit-learn's tags object, which __sklearn_tags__ fills in",

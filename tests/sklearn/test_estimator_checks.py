@@ -12,7 +12,7 @@ EXPECTED_FAILURES = {
         "weight 0 vs. dropping the row changes the mini-batches, so SGD takes different steps; "
         "exact equivalence is impossible for stochastic training"
     ),
-    "check_sample_weight_equivalence_on_sparse_data": "as above, and sparse input is not accepted",
+    "check_sample_weight_equivalence_on_sparse_data": "as above, on sparse X",
 }
 
 CHECKED = [
