@@ -34,10 +34,10 @@ def _arrays_only(data) -> bool:
     return isinstance(data, np.ndarray) or sparse.issparse(data)
 
 
-def _check_validation_data(model, validation_data):
+def _check_validation_data(backend, model, validation_data):
     if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
         x_val, y_val = check_fit_data(model, validation_data[0], validation_data[1], names=("validation_data[0]", "validation_data[1]"))
-        return (x_val, y_val, *validation_data[2:])
+        return (backend.model_data(x_val), y_val, *validation_data[2:])
     return validation_data
 
 
@@ -74,8 +74,9 @@ def _fit(backend, model, x, y, nan_guard, **kwargs):
     check_adapted(model)
     kwargs["callbacks"] = _guarded(kwargs.get("callbacks"), nan_guard)
     x, y = check_fit_data(model, x, y)
+    x = backend.model_data(x)
     if kwargs.get("validation_data") is not None:
-        kwargs["validation_data"] = _check_validation_data(model, kwargs["validation_data"])
+        kwargs["validation_data"] = _check_validation_data(backend, model, kwargs["validation_data"])
     seed = current_seed()
     given_whole = _is_callback_list(kwargs.get("callbacks"))  # nothing can join it
     if seed is None or kwargs.get("shuffle", True) is not True or not _arrays_only(x) or given_whole:

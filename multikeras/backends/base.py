@@ -18,6 +18,14 @@ class Backend:
     name = ""
     # (module, pip requirement) that ONNX export from this backend needs.
     onnx_requirement = ("onnx", "'multikeras[onnx]'")
+    # Whether a SciPy sparse x reaches Keras sparse (made dense a batch at a time) or dense.
+    keeps_sparse = True
+
+    def model_data(self, x):
+        """``x`` as Keras on this backend should get it from ``multikeras.fit`` and ``predict``."""
+        from scipy import sparse
+
+        return x.toarray() if sparse.issparse(x) and not self.keeps_sparse else x
 
     # Both run before any backend loads, for every backend in every multikeras process:
     # the environment reaches child processes, which may run another backend.

@@ -89,8 +89,11 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 """
 
 
-def test_a_large_sparse_x_is_only_ever_dense_a_batch_at_a_time():
+def test_a_large_sparse_x_is_only_ever_dense_a_batch_at_a_time(backend):
     from tests.conftest import run_python
+
+    if backend == "jax":
+        pytest.skip("on JAX sparse X is made dense whole: XLA crashed compiling Keras's sparse batches (JaxBackend.keeps_sparse)")
 
     done = run_python(WHOLE_IDENTITY)
     assert done.returncode == 0, done.stderr[-3000:]
