@@ -17,7 +17,7 @@ code, so it unwinds the program.
 Code can also swallow the exception outright: Keras's ``pythonify_logs`` converts each batch's
 logs inside a bare ``except:``, so a signal arriving there was lost and the fit trained on. Every
 stop is therefore recorded as well as raised, and :func:`raise_lost_stop`, called at safe points
-(:class:`multikeras.stop_check.StopCheck` calls it after each batch and epoch of a fit), raises a
+(:class:`multikeras.stop_check.StopCheck` calls it around each batch and after each epoch of a fit), raises a
 recorded stop that the program ran on past.
 """
 
