@@ -12,7 +12,10 @@ The CLI, ``compare`` and the scikit-learn wrappers all train through it. It adds
   the same batches as an uninterrupted one. ``shuffle=False`` keeps Keras's order;
 - the backend's speed-ups with the same results (:meth:`Backend.fit_speedups`): on torch the
   torch engine (``torch_engine=False`` runs Keras's own loop), on JAX and TensorFlow 32 steps
-  per compiled call (``steps_per_execution=1`` keeps one), on JAX one program per architecture.
+  per compiled call (``steps_per_execution=1`` keeps one), on JAX one program per architecture;
+- a SciPy sparse ``x`` stays sparse, made dense a batch at a time: by the torch engine, and on
+  JAX and TensorFlow as a PyDataset (:mod:`multikeras.backends.dense_batches`) in groups cut to
+  256 MB.
 """
 
 from __future__ import annotations
@@ -34,17 +37,20 @@ def _arrays_only(data) -> bool:
     return isinstance(data, np.ndarray) or sparse.issparse(data)
 
 
-def _check_validation_data(backend, model, validation_data):
+def _check_validation_data(model, validation_data):
     if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
         x_val, y_val = check_fit_data(model, validation_data[0], validation_data[1], names=("validation_data[0]", "validation_data[1]"))
-        return (backend.model_data(x_val), y_val, *validation_data[2:])
+        return (x_val, y_val, *validation_data[2:])
     return validation_data
 
 
 def fit(model, x=None, y=None, torch_engine=True, steps_per_execution="auto", nan_guard=True, **kwargs):
     """Train ``model`` like ``model.fit(x, y, **kwargs)`` and return its History."""
+    from .backends.dense_batches import grouped_steps_within
+
     backend = backends.current()
     callbacks = kwargs.get("callbacks")
+    steps_per_execution = grouped_steps_within(x, kwargs.get("batch_size"), steps_per_execution)
     with backend.fit_speedups(model, getattr(callbacks, "callbacks", callbacks), torch_engine, steps_per_execution):
         return _fit(backend, model, x, y, nan_guard, **kwargs)
 
@@ -74,12 +80,13 @@ def _fit(backend, model, x, y, nan_guard, **kwargs):
     check_adapted(model)
     kwargs["callbacks"] = _guarded(kwargs.get("callbacks"), nan_guard)
     x, y = check_fit_data(model, x, y)
-    x = backend.model_data(x)
     if kwargs.get("validation_data") is not None:
-        kwargs["validation_data"] = _check_validation_data(backend, model, kwargs["validation_data"])
+        kwargs["validation_data"] = _check_validation_data(model, kwargs["validation_data"])
     seed = current_seed()
     given_whole = _is_callback_list(kwargs.get("callbacks"))  # nothing can join it
-    if seed is None or kwargs.get("shuffle", True) is not True or not _arrays_only(x) or given_whole:
+    seeded = seed is not None and kwargs.get("shuffle", True) is True and _arrays_only(x) and not given_whole
+    x, y, kwargs = backend.fit_inputs(x, y, kwargs)
+    if not seeded:
         return model.fit(x=x, y=y, **kwargs)
     callbacks = list(kwargs.pop("callbacks", None) or [])
     return backend.seeded_fit(model, x, y, seed, callbacks, **kwargs)

@@ -54,7 +54,7 @@ def predict(model, x, torch_engine=True, fixed_batch=True, **kwargs):
 
 
 def _predict(model, x, torch_engine, kwargs):
-    x = backends.current().model_data(x)
+    x, kwargs = backends.current().predict_inputs(x, kwargs)
     with faster_predict(model, enabled=torch_engine):
         return model.predict(x=x, **kwargs)
 

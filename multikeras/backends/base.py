@@ -18,14 +18,25 @@ class Backend:
     name = ""
     # (module, pip requirement) that ONNX export from this backend needs.
     onnx_requirement = ("onnx", "'multikeras[onnx]'")
-    # Whether a SciPy sparse x reaches Keras sparse (made dense a batch at a time) or dense.
-    keeps_sparse = True
+    # Whether a SciPy sparse x reaches Keras as multikeras's dense batches (:mod:`.dense_batches`)
+    # rather than as it is, for Keras's own sparse path.
+    sparse_as_dense_batches = False
 
-    def model_data(self, x):
-        """``x`` as Keras on this backend should get it from ``multikeras.fit`` and ``predict``."""
-        from scipy import sparse
+    def fit_inputs(self, x, y, kwargs: dict):
+        """``(x, y, kwargs)`` as ``model.fit`` on this backend should get them from ``multikeras.fit``."""
+        if not self.sparse_as_dense_batches:
+            return x, y, kwargs
+        from .dense_batches import fit_inputs
 
-        return x.toarray() if sparse.issparse(x) and not self.keeps_sparse else x
+        return fit_inputs(x, y, kwargs)
+
+    def predict_inputs(self, x, kwargs: dict):
+        """``(x, kwargs)`` as ``model.predict`` on this backend should get them from ``multikeras.predict``."""
+        if not self.sparse_as_dense_batches:
+            return x, kwargs
+        from .dense_batches import predict_inputs
+
+        return predict_inputs(x, kwargs)
 
     # Both run before any backend loads, for every backend in every multikeras process:
     # the environment reaches child processes, which may run another backend.

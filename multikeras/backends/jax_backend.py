@@ -15,11 +15,8 @@ XLA_SINGLE_THREAD = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_thr
 class JaxBackend(Backend):
     name = "jax"
     onnx_requirement = ("jax2onnx", "jax2onnx")
-    # Keras turns each batch of a sparse x into a BCOO matrix, and XLA (jax 0.10, CPU) crashed
-    # with a segmentation fault compiling the model's step for one of scikit-learn's sparse
-    # checks (check_estimator_sparse_matrix, KerasRegressor), with or without the cache. So on
-    # JAX a sparse x is made dense before Keras sees it.
-    keeps_sparse = False
+    # Keras's BCOO batches crashed XLA's compiler (see .dense_batches).
+    sparse_as_dense_batches = True
 
     @staticmethod
     def apply_thread_budget(environ, budget: int) -> None:

@@ -22,7 +22,7 @@ from ..hparams import whole_numbers
 from . import keras_internals
 from .callback_hooks import BATCH_HOOKS, defines_hook
 
-__all__ = ["DEFAULT", "ENV_SWITCH", "grouped_steps", "hooks_batches"]
+__all__ = ["DEFAULT", "ENV_SWITCH", "grouped_steps", "hooks_batches", "requested"]
 
 DEFAULT = 32
 ENV_SWITCH = "MULTIKERAS_STEPS_PER_EXECUTION"
@@ -36,7 +36,8 @@ def hooks_batches(callback) -> bool:
     return any(defines_hook(callback, hook) for hook in BATCH_HOOKS["train"] + BATCH_HOOKS["test"])
 
 
-def _requested(setting):
+def requested(setting) -> int:
+    """The steps per call that ``setting`` asks for (``"auto"``: the switch, else ``DEFAULT``)."""
     if setting == "auto":
         setting = os.environ.get(ENV_SWITCH, "").strip() or DEFAULT
     try:
@@ -60,7 +61,7 @@ def grouped_steps(model, callbacks=(), setting="auto"):
     grouped functions are kept on the model for the next ``multikeras.fit`` (partial_fit and
     warm starts would otherwise trace and compile again on every call).
     """
-    steps = _requested(setting)
+    steps = requested(setting)
     chosen_by_user = getattr(model, "steps_per_execution", 1) != 1
     if steps == 1 or chosen_by_user or any(hooks_batches(c) for c in callbacks or ()):
         yield getattr(model, "steps_per_execution", 1)

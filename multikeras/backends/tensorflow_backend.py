@@ -18,6 +18,8 @@ def _arrays_only(data) -> bool:
 
 class TensorFlowBackend(Backend):
     name = "tensorflow"
+    # Keras's sparse path made the whole matrix dense at its peak (see .dense_batches).
+    sparse_as_dense_batches = True
 
     @staticmethod
     def apply_thread_budget(environ, budget: int) -> None:
@@ -31,7 +33,7 @@ class TensorFlowBackend(Backend):
 
     def seeded_fit(self, model, x, y, seed, callbacks, **fit_kwargs):
         """Keras's seeded array adapter replays one permutation every epoch; this reshuffles."""
-        if not _arrays_only(x) or (y is not None and not _arrays_only(y)):  # a sparse x: Keras's own adapter
+        if not _arrays_only(x) or (y is not None and not _arrays_only(y)):  # sparse x: dense batches, reseeded
             return super().seeded_fit(model, x, y, seed, callbacks, **fit_kwargs)
         from .shuffling import EpochKeyedShuffle
         from .tensorflow_data import reshuffling_dataset

@@ -89,13 +89,8 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 """
 
 
-def test_a_large_sparse_x_is_only_ever_dense_a_batch_at_a_time(backend):
+def test_a_large_sparse_x_is_only_ever_dense_a_batch_at_a_time():
     from tests.conftest import run_python
-
-    if backend == "jax":
-        pytest.skip("on JAX sparse X is made dense whole: XLA crashed compiling Keras's sparse batches (JaxBackend.keeps_sparse)")
-    if backend == "tensorflow":
-        pytest.skip("measured 3,584 MB on TensorFlow: Keras's own sparse path there peaks at the dense size; not yet traced")
 
     done = run_python(WHOLE_IDENTITY)
     assert done.returncode == 0, done.stderr[-3000:]
