@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # An unpinned torch resolves to the newest CUDA build (gigabytes); the constraints file pins
 # the CPU wheel. PIP_CONSTRAINT reaches every pip call, tox's included.
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
-TOX_ENVS ?= torch,jax,tensorflow,cross,keras-min
+TOX_ENVS ?= lint,torch,jax,tensorflow,cross,keras-min
 
 .PHONY: help install demo test test-fast peer bench clean
 

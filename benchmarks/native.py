@@ -52,9 +52,15 @@ def torch_mlp(X, y, X_test, y_test, epochs, batch_size=32, lr=0.01, threads=1, s
     torch.manual_seed(seed)
     X, y = torch.as_tensor(X.reshape(len(X), -1)), torch.as_tensor(y, dtype=torch.long)
     model = torch.nn.Sequential(
-        torch.nn.Linear(X.shape[1], 300), torch.nn.ReLU(), torch.nn.Linear(300, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10)
+        torch.nn.Linear(X.shape[1], 300),
+        torch.nn.ReLU(),
+        torch.nn.Linear(300, 100),
+        torch.nn.ReLU(),
+        torch.nn.Linear(100, 10),
     )
-    seconds = _torch_train(model, torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=lr), X, y, epochs, batch_size, seed)
+    seconds = _torch_train(
+        model, torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=lr), X, y, epochs, batch_size, seed
+    )
     with torch.no_grad():
         predicted = model(torch.as_tensor(X_test.reshape(len(X_test), -1))).argmax(1).numpy()
     return {"seconds_per_epoch": seconds, "metric": "accuracy", "value": float(np.mean(predicted == y_test))}
@@ -77,7 +83,9 @@ def torch_lstm(X, y, X_test, y_test, epochs, batch_size=32, lr=1e-3, threads=1, 
 
     model = Forecaster()
     X, y = torch.as_tensor(X), torch.as_tensor(y.reshape(-1, 1))
-    seconds = _torch_train(model, torch.nn.HuberLoss(), torch.optim.Adam(model.parameters(), lr=lr), X, y, epochs, batch_size, seed)
+    seconds = _torch_train(
+        model, torch.nn.HuberLoss(), torch.optim.Adam(model.parameters(), lr=lr), X, y, epochs, batch_size, seed
+    )
     with torch.no_grad():
         predicted = model(torch.as_tensor(X_test)).numpy().ravel()
     return {"seconds_per_epoch": seconds, "metric": "mae", "value": float(np.mean(np.abs(predicted - y_test.ravel())))}
@@ -147,7 +155,9 @@ def jax_mlp(X, y, X_test, y_test, epochs, batch_size=32, lr=0.01, seed=0, whole_
     def sgd(params, grads, state):
         return jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads), state
 
-    seconds, trained = _jax_loop(params, forward, loss, sgd, (), X.astype(np.float32), y.astype(np.int32), epochs, batch_size, seed, whole_epoch)
+    seconds, trained = _jax_loop(
+        params, forward, loss, sgd, (), X.astype(np.float32), y.astype(np.int32), epochs, batch_size, seed, whole_epoch
+    )
     predicted = np.asarray(forward(trained["params"], jnp.asarray(X_test, jnp.float32)).argmax(1))
     return {"seconds_per_epoch": seconds, "metric": "accuracy", "value": float(np.mean(predicted == y_test))}
 
@@ -194,7 +204,17 @@ def jax_lstm(X, y, X_test, y_test, epochs, batch_size=32, lr=1e-3, seed=0, units
     zeros = jax.tree_util.tree_map(jnp.zeros_like, params)
     state = (zeros, zeros, jnp.zeros((), jnp.float32))
     seconds, trained = _jax_loop(
-        params, forward, loss, adam, state, X.astype(np.float32), y.reshape(-1, 1).astype(np.float32), epochs, batch_size, seed, whole_epoch
+        params,
+        forward,
+        loss,
+        adam,
+        state,
+        X.astype(np.float32),
+        y.reshape(-1, 1).astype(np.float32),
+        epochs,
+        batch_size,
+        seed,
+        whole_epoch,
     )
     predicted = np.asarray(forward(trained["params"], jnp.asarray(X_test, jnp.float32))).ravel()
     return {"seconds_per_epoch": seconds, "metric": "mae", "value": float(np.mean(np.abs(predicted - y_test.ravel())))}

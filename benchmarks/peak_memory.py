@@ -36,7 +36,19 @@ _PARENT = (
 def measure(data, epochs, backends):
     """Run compare under a fresh parent; its largest process's peak RSS (Linux reports KiB)."""
     with tempfile.TemporaryDirectory(prefix="multikeras-bench-") as out:
-        command = [sys.executable, "-m", "multikeras.cli", "compare", "--data", data, "--backends", backends, "--json", "--out", out]
+        command = [
+            sys.executable,
+            "-m",
+            "multikeras.cli",
+            "compare",
+            "--data",
+            data,
+            "--backends",
+            backends,
+            "--json",
+            "--out",
+            out,
+        ]
         if epochs:
             command += ["--epochs", str(epochs)]
         start = time.perf_counter()
@@ -45,8 +57,17 @@ def measure(data, epochs, backends):
     if result.returncode != 0:
         raise SystemExit(f"compare failed: {result.stderr.strip().splitlines()[-1]}")
     rows = json.loads(result.stdout)
-    peak_kib = int(next(line.split()[1] for line in reversed(result.stderr.splitlines()) if line.startswith("peak_kib ")))
-    return {"data": data, "epochs": epochs, "backends": backends, "rows": len(rows), "seconds": seconds, "peak_rss_mb": peak_kib / 1024}
+    peak_kib = int(
+        next(line.split()[1] for line in reversed(result.stderr.splitlines()) if line.startswith("peak_kib "))
+    )
+    return {
+        "data": data,
+        "epochs": epochs,
+        "backends": backends,
+        "rows": len(rows),
+        "seconds": seconds,
+        "peak_rss_mb": peak_kib / 1024,
+    }
 
 
 def main(argv=None):
@@ -57,7 +78,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     data = "embedded" if args.quick or not os.environ.get("MULTIKERAS_DATA_DIR") else "real"
     row = measure(data, args.epochs, args.backends)
-    print(f"compare --data {data} --epochs {args.epochs}: largest process {row['peak_rss_mb']:.0f} MB, {row['seconds']:.0f} s", flush=True)
+    print(
+        f"compare --data {data} --epochs {args.epochs}: largest process {row['peak_rss_mb']:.0f} MB, {row['seconds']:.0f} s",
+        flush=True,
+    )
     stamp = results_io.stamp(args.quick)
     lines = [
         f"Peak RSS of `multikeras compare`, {stamp['date']}, {stamp['machine']}",

@@ -10,7 +10,11 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def stamp(quick: bool) -> dict:
-    return {"date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores", "quick": quick}
+    return {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "quick": quick,
+    }
 
 
 def write(name: str, payload: dict, markdown_lines, directory=None) -> Path:

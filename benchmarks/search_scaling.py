@@ -50,7 +50,9 @@ def measure(rows, epochs, repeats, quick=False):
         times = []
         for _ in range(repeats + 1):  # the first run warms up the worker pool and is dropped
             _empty(os.environ.get("JAX_COMPILATION_CACHE_DIR"))
-            search = GridSearchCV(recipe_estimator("regression_mlp", epochs=epochs, random_state=0), grid, cv=cv, n_jobs=n_jobs)
+            search = GridSearchCV(
+                recipe_estimator("regression_mlp", epochs=epochs, random_state=0), grid, cv=cv, n_jobs=n_jobs
+            )
             start = time.perf_counter()
             search.fit(X, y)
             times.append(time.perf_counter() - start)
@@ -94,13 +96,18 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
-    rows, epochs, repeats = (QUICK["rows"], QUICK["epochs"], QUICK["repeats"]) if args.quick else (ROWS, EPOCHS, args.repeats)
+    rows, epochs, repeats = (
+        (QUICK["rows"], QUICK["epochs"], QUICK["repeats"]) if args.quick else (ROWS, EPOCHS, args.repeats)
+    )
     results = []
     for backend in args.backends.split(","):
         row = run_backend(backend, rows, epochs, repeats, args.quick)
         results.append(row)
         if row["status"] == "ok":
-            print(f"{backend:<10} n_jobs=1 {row['seconds_n_jobs_1']:6.1f}s  n_jobs=2 {row['seconds_n_jobs_2']:6.1f}s  speed-up {row['speedup']:.2f}x", flush=True)
+            print(
+                f"{backend:<10} n_jobs=1 {row['seconds_n_jobs_1']:6.1f}s  n_jobs=2 {row['seconds_n_jobs_2']:6.1f}s  speed-up {row['speedup']:.2f}x",
+                flush=True,
+            )
         else:
             print(f"{backend:<10} {row['status']}", flush=True)
     write(results, quick=args.quick)
@@ -119,7 +126,9 @@ def write(results, quick):
     ]
     for r in results:
         if r["status"] == "ok":
-            lines.append(f"| {r['backend']} | {r['data']} | {r['rows']} | {r['seconds_n_jobs_1']:.1f} | {r['seconds_n_jobs_2']:.1f} | {r['speedup']:.2f}x |")
+            lines.append(
+                f"| {r['backend']} | {r['data']} | {r['rows']} | {r['seconds_n_jobs_1']:.1f} | {r['seconds_n_jobs_2']:.1f} | {r['speedup']:.2f}x |"
+            )
         else:
             lines.append(f"| {r['backend']} | | | | | {r['status']} |")
     results_io.write("search_scaling", {**stamp, "results": results}, lines, RESULTS)

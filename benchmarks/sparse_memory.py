@@ -17,7 +17,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 from . import results_io
 
@@ -49,10 +48,18 @@ print(json.dumps({"seconds": seconds, "peak_rss_mb": resource.getrusage(resource
 
 def measure(backend: str, samples: int, epochs: int, form: str) -> dict:
     env = {**os.environ, "KERAS_BACKEND": backend}
-    done = subprocess.run([sys.executable, "-c", _FIT, str(samples), str(epochs), form], capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", _FIT, str(samples), str(epochs), form], capture_output=True, text=True, env=env
+    )
     if done.returncode != 0:
         raise SystemExit(f"{form} fit on {backend} failed: {done.stderr.strip().splitlines()[-1]}")
-    return {"backend": backend, "X": form, "samples": samples, "epochs": epochs, **json.loads(done.stdout.strip().splitlines()[-1])}
+    return {
+        "backend": backend,
+        "X": form,
+        "samples": samples,
+        "epochs": epochs,
+        **json.loads(done.stdout.strip().splitlines()[-1]),
+    }
 
 
 def main(argv=None):
@@ -67,7 +74,9 @@ def main(argv=None):
     for backend in args.backends.split(","):
         for form in ("dense", "sparse"):  # alternated per backend, one process each
             rows.append(measure(backend, samples, args.epochs, form))
-            print(f"{backend} {form}: peak {rows[-1]['peak_rss_mb']:.0f} MB, fit {rows[-1]['seconds']:.1f} s", flush=True)
+            print(
+                f"{backend} {form}: peak {rows[-1]['peak_rss_mb']:.0f} MB, fit {rows[-1]['seconds']:.1f} s", flush=True
+            )
     stamp = results_io.stamp(args.quick)
     lines = [
         f"Peak RSS of one pipeline fit, OneHotEncoder -> KerasRegressor, {samples} rows x {samples} one-hot columns, "

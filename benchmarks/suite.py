@@ -123,7 +123,20 @@ def _worker(args):
 
 ## Orchestrate: one process per (backend, recipe), native loops apart
 def _run(backend, recipe, data, epochs, rows, native=False):
-    command = [sys.executable, "-m", "benchmarks.suite", "--worker", "--recipe", recipe, "--data", data, "--epochs", str(epochs), "--rows", str(rows)]
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.suite",
+        "--worker",
+        "--recipe",
+        recipe,
+        "--data",
+        data,
+        "--epochs",
+        str(epochs),
+        "--rows",
+        str(rows),
+    ]
     command += ["--native"] if native else []
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
     result = subprocess.run(command, capture_output=True, text=True, env=env)
@@ -145,22 +158,25 @@ def _median_run(runs):
         if not ok:
             merged.append(rows[0])
             continue
-        merged.append(dict(ok[(len(ok) - 1) // 2], repeats=len(ok), seconds_per_epoch_all=[r["seconds_per_epoch"] for r in ok]))
+        merged.append(
+            dict(ok[(len(ok) - 1) // 2], repeats=len(ok), seconds_per_epoch_all=[r["seconds_per_epoch"] for r in ok])
+        )
     return merged
 
 
 def import_times(backend, repeats=IMPORT_REPEATS):
     """Median seconds for ``import keras`` and for ``import multikeras, keras``, fresh processes."""
     code = (
-        "import sys, time\nt = time.perf_counter()\n{stmt}\n"
-        "print(time.perf_counter() - t, 'tensorflow' in sys.modules)"
+        "import sys, time\nt = time.perf_counter()\n{stmt}\nprint(time.perf_counter() - t, 'tensorflow' in sys.modules)"
     )
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="2")
     out = {}
     for label, stmt in (("keras", "import keras"), ("multikeras", "import multikeras, keras")):
         samples, tf_loaded = [], False
         for _ in range(repeats):
-            result = subprocess.run([sys.executable, "-c", code.format(stmt=stmt)], capture_output=True, text=True, env=env)
+            result = subprocess.run(
+                [sys.executable, "-c", code.format(stmt=stmt)], capture_output=True, text=True, env=env
+            )
             if result.returncode != 0:
                 return {"backend": backend, "status": "not installed"}
             seconds, loaded = result.stdout.split()
@@ -168,7 +184,12 @@ def import_times(backend, repeats=IMPORT_REPEATS):
             tf_loaded |= loaded == "True"
         out[f"import_{label}_s"] = statistics.median(samples)
         out[f"tensorflow_loaded_by_{label}"] = tf_loaded
-    return {"backend": backend, "status": "ok", **out, "import_overhead_s": out["import_multikeras_s"] - out["import_keras_s"]}
+    return {
+        "backend": backend,
+        "status": "ok",
+        **out,
+        "import_overhead_s": out["import_multikeras_s"] - out["import_keras_s"],
+    }
 
 
 def _source():
@@ -181,10 +202,18 @@ def targets(rows):
     ok = [r for r in rows if r.get("status") == "ok"]
 
     def seconds(recipe, backend, loop=None):
-        found = [r["seconds_per_epoch"] for r in ok if r["recipe"] == recipe and r["backend"] == backend and r.get("loop") == loop]
+        found = [
+            r["seconds_per_epoch"]
+            for r in ok
+            if r["recipe"] == recipe and r["backend"] == backend and r.get("loop") == loop
+        ]
         return found[0] if found else None
 
-    native_torch = [r["seconds_per_epoch"] for r in ok if r["recipe"] == "classifier_mlp" and str(r.get("loop", "")).startswith("native torch")]
+    native_torch = [
+        r["seconds_per_epoch"]
+        for r in ok
+        if r["recipe"] == "classifier_mlp" and str(r.get("loop", "")).startswith("native torch")
+    ]
     keras_rows = lambda recipe: [r for r in ok if r["recipe"] == recipe and "loop" not in r]  # noqa: E731
     result = {}
     torch_clf = seconds("classifier_mlp", "torch")
@@ -193,16 +222,26 @@ def targets(rows):
     for recipe in ("regression_mlp", "lstm_forecaster"):
         torch_s, others = seconds(recipe, "torch"), keras_rows(recipe)
         if torch_s and others:
-            result[f"{recipe} torch / fastest backend (target <= 2)"] = torch_s / min(r["seconds_per_epoch"] for r in others)
+            result[f"{recipe} torch / fastest backend (target <= 2)"] = torch_s / min(
+                r["seconds_per_epoch"] for r in others
+            )
     clf = keras_rows("classifier_mlp")
     if clf and native_torch:
-        eager = [r["seconds_per_epoch"] for r in ok if r["recipe"] == "classifier_mlp" and r.get("loop") == "native torch, 1 thread"]
+        eager = [
+            r["seconds_per_epoch"]
+            for r in ok
+            if r["recipe"] == "classifier_mlp" and r.get("loop") == "native torch, 1 thread"
+        ]
         fastest = min(clf, key=lambda r: r["seconds_per_epoch"])
         if eager:
-            result[f"native torch eager / fastest backend on classifier ({fastest['backend']}) (target >= 1.5)"] = eager[0] / fastest["seconds_per_epoch"]
+            result[f"native torch eager / fastest backend on classifier ({fastest['backend']}) (target >= 1.5)"] = (
+                eager[0] / fastest["seconds_per_epoch"]
+            )
         floor = seconds("classifier_mlp", "jax", "native JAX (one scan per epoch)")
         if eager and floor:
-            result["native torch eager / native JAX with one scan per epoch, the XLA floor (for reference)"] = eager[0] / floor
+            result["native torch eager / native JAX with one scan per epoch, the XLA floor (for reference)"] = (
+                eager[0] / floor
+            )
     return result
 
 
@@ -224,7 +263,11 @@ def markdown(payload):
             f"| {r['recipe']} | {r['backend']} | {r.get('loop', 'multikeras')} | {r['samples_per_second']:,.0f} | "
             f"{r['seconds_per_epoch']:.3f} | {latency} | {rss} | {r['metric']} {r['value']:.4f} |"
         )
-    lines += ["", "| backend | import keras s | import multikeras + keras s | overhead s | TensorFlow loaded |", "| --- | --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "| backend | import keras s | import multikeras + keras s | overhead s | TensorFlow loaded |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for r in payload["imports"]:
         if r["status"] == "ok":
             lines.append(
@@ -265,12 +308,18 @@ def chart(payload, path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.suite", description=__doc__.split("## Introduction")[0].strip())
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.suite", description=__doc__.split("## Introduction")[0].strip()
+    )
     parser.add_argument("--backends", default="torch,jax,tensorflow")
     parser.add_argument("--recipes", default="all")
     parser.add_argument("--epochs", type=int, default=3, help="timed epochs after the warm-up (default 3)")
-    parser.add_argument("--repeats", type=int, default=3, help="fresh processes per measurement; the median one is kept (default 3)")
-    parser.add_argument("--quick", action="store_true", help="smoke run: two recipes, tiny data, one timed epoch, one repeat")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="fresh processes per measurement; the median one is kept (default 3)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: two recipes, tiny data, one timed epoch, one repeat"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--native", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--recipe", help=argparse.SUPPRESS)
@@ -296,7 +345,14 @@ def main(argv=None):
                     runs += _run(backend, name, source, epochs, rows, native=True)
     results = _median_run(runs)
     imports = [import_times(b, 1 if args.quick else IMPORT_REPEATS) for b in backends]
-    payload = {**results_io.stamp(args.quick), "data": source, "epochs": epochs, "repeats": repeats, "results": results, "imports": imports}
+    payload = {
+        **results_io.stamp(args.quick),
+        "data": source,
+        "epochs": epochs,
+        "repeats": repeats,
+        "results": results,
+        "imports": imports,
+    }
     payload["targets"] = targets(results)
     md = results_io.write("suite", payload, markdown(payload), RESULTS)
     png = chart(payload, md.with_suffix(".png"))

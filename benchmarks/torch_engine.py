@@ -32,10 +32,10 @@ import numpy as np
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-import multikeras  # noqa: E402  (selects the backend before Keras loads)
 import keras  # noqa: E402
 import torch  # noqa: E402
 
+import multikeras  # noqa: E402  (selects the backend before Keras loads)
 from multikeras import registry  # noqa: E402
 
 from . import results_io  # noqa: E402
@@ -72,7 +72,11 @@ class Native(torch.nn.Module):
                 self.dense[layer.name] = linear
             elif isinstance(layer, keras.layers.LSTM):
                 self.lstm = torch.nn.LSTM(layer.cell.kernel.shape[0], layer.cell.units, batch_first=True)
-        self.norms = {l.name: (torch.as_tensor(np.asarray(l.mean)), torch.as_tensor(np.asarray(l.variance))) for l in model.layers if isinstance(l, keras.layers.Normalization)}
+        self.norms = {
+            layer.name: (torch.as_tensor(np.asarray(layer.mean)), torch.as_tensor(np.asarray(layer.variance)))
+            for layer in model.layers
+            if isinstance(layer, keras.layers.Normalization)
+        }
 
     def _norm(self, name, x):
         mean, variance = self.norms[name]
@@ -105,18 +109,26 @@ def _loss_fn(name):
         return lambda p, y: torch.nn.functional.huber_loss(p.squeeze(-1), y)
     if name == "wide_deep_aux":
         mse = torch.nn.functional.mse_loss
-        return lambda p, y: 0.9 * mse(p["output"].squeeze(-1), y["output"]) + 0.1 * mse(p["aux_output"].squeeze(-1), y["aux_output"])
+        return lambda p, y: (
+            0.9 * mse(p["output"].squeeze(-1), y["output"]) + 0.1 * mse(p["aux_output"].squeeze(-1), y["aux_output"])
+        )
     return lambda p, y: torch.nn.functional.mse_loss(p.squeeze(-1), y)
 
 
 def _tensors(data):
-    return keras.tree.map_structure(lambda a: torch.as_tensor(a.astype("float32") if a.dtype.kind == "f" else a.astype("int64")), data)
+    return keras.tree.map_structure(
+        lambda a: torch.as_tensor(a.astype("float32") if a.dtype.kind == "f" else a.astype("int64")), data
+    )
 
 
 def native_epoch(name, model, X, y, threads):
     """One epoch of the textbook loop (with the recipe's metric accumulated, as Keras reports it)."""
     net, loss_fn = Native(name, model), _loss_fn(name)
-    optimizer = torch.optim.SGD(net.parameters(), lr=0.01) if name == "classifier_mlp" else torch.optim.Adam(net.parameters(), lr=1e-3)
+    optimizer = (
+        torch.optim.SGD(net.parameters(), lr=0.01)
+        if name == "classifier_mlp"
+        else torch.optim.Adam(net.parameters(), lr=1e-3)
+    )
     X, y = _tensors(X), _tensors(y)
     n = len(keras.tree.flatten(y)[0])
 
@@ -125,7 +137,7 @@ def native_epoch(name, model, X, y, threads):
         order, metric = torch.randperm(n), torch.zeros(())
         for start in range(0, n, BATCH):
             index = order[start : start + BATCH]
-            xb, yb = keras.tree.map_structure(lambda t: t[index], X), keras.tree.map_structure(lambda t: t[index], y)
+            xb, yb = keras.tree.map_structure(lambda t: t[index], X), keras.tree.map_structure(lambda t: t[index], y)  # noqa: B023 (mapped at once)
             optimizer.zero_grad(set_to_none=True)
             predictions = net(xb)
             loss = loss_fn(predictions, yb)
@@ -158,10 +170,22 @@ def skorch_epoch(X, y):
     from skorch import NeuralNetClassifier
 
     module = torch.nn.Sequential(
-        torch.nn.Flatten(), torch.nn.Linear(X[0].size, 300), torch.nn.ReLU(), torch.nn.Linear(300, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10)
+        torch.nn.Flatten(),
+        torch.nn.Linear(X[0].size, 300),
+        torch.nn.ReLU(),
+        torch.nn.Linear(300, 100),
+        torch.nn.ReLU(),
+        torch.nn.Linear(100, 10),
     )
     net = NeuralNetClassifier(
-        module, criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.SGD, lr=0.01, max_epochs=1, batch_size=BATCH, train_split=None, verbose=0
+        module,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.SGD,
+        lr=0.01,
+        max_epochs=1,
+        batch_size=BATCH,
+        train_split=None,
+        verbose=0,
     )
     X32 = X.astype("float32")
     net.initialize()
@@ -227,7 +251,7 @@ def predict_times(name, model, twin, X_test, repeats):
     def native():
         with torch.no_grad():
             for start in range(0, n, BATCH):
-                net(keras.tree.map_structure(lambda t: t[start : start + BATCH], X))
+                net(keras.tree.map_structure(lambda t: t[start : start + BATCH], X))  # noqa: B023 (mapped at once)
 
     return alternate({"engine": lambda: model.predict(X_test, batch_size=BATCH, verbose=0), "native": native}, repeats)
 
@@ -247,7 +271,14 @@ def measure(name, rows, repeats):
             contenders["skorch"] = skorch_epoch(X, y)
     seconds = alternate(contenders, repeats)
     native = min(seconds["native_1"], seconds["native_2"])
-    row = {"recipe": name, "data": source, "n_train": len(keras.tree.flatten(y)[0]), "seconds": seconds, "fit_vs_native": seconds["engine"] / native, "keras_vs_native": seconds["keras"] / native}
+    row = {
+        "recipe": name,
+        "data": source,
+        "n_train": len(keras.tree.flatten(y)[0]),
+        "seconds": seconds,
+        "fit_vs_native": seconds["engine"] / native,
+        "keras_vs_native": seconds["keras"] / native,
+    }
     if "wrapper" in seconds:
         row["wrapper_vs_model_fit"] = seconds["wrapper"] / seconds["wrapper_model_fit"]  # what the sklearn layer adds
     if "skorch" in seconds:
@@ -282,14 +313,21 @@ def markdown(payload) -> str:
     for r in payload["rows"]:
         if "busy_seconds" in r:
             s, b = r["seconds"], r["busy_seconds"]
-            skorch = f"skorch NeuralNetClassifier {s['skorch']:.3f} s (wrapper / skorch {r['wrapper_vs_skorch']:.2f}x)" if "skorch" in s else "skorch not installed"
+            skorch = (
+                f"skorch NeuralNetClassifier {s['skorch']:.3f} s (wrapper / skorch {r['wrapper_vs_skorch']:.2f}x)"
+                if "skorch" in s
+                else "skorch not installed"
+            )
             lines += [
                 "",
                 f"Classifier MLP: KerasClassifier {s['wrapper']:.3f} s/epoch ({r['wrapper_vs_model_fit']:.2f}x multikeras.fit on its model), {skorch}.",
                 f"Beside one CPU-bound process: engine {b['engine']:.3f} s ({r['engine_busy_vs_quiet']:.2f}x its quiet time), "
                 f"Keras's loop {b['keras']:.3f} s ({r['keras_busy_vs_quiet']:.2f}x), native 1 thread {b['native_1']:.3f} s.",
             ]
-    lines += ["", f"Targets: fit and predict at most {TARGET_FIT}x native; under contention at most {TARGET_CONTENTION}x quiet; the wrapper no slower than skorch."]
+    lines += [
+        "",
+        f"Targets: fit and predict at most {TARGET_FIT}x native; under contention at most {TARGET_CONTENTION}x quiet; the wrapper no slower than skorch.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -305,7 +343,10 @@ def main(argv=None):
     for name in registry.resolve(args.recipes):
         limit = QUICK_ROWS if args.quick else (CLASSIFIER_ROWS if name == "classifier_mlp" else 10**9)
         rows.append(measure(name, limit, repeats))
-        print(f"{name}: engine {rows[-1]['fit_vs_native']:.2f}x native, Keras {rows[-1]['keras_vs_native']:.2f}x", flush=True)
+        print(
+            f"{name}: engine {rows[-1]['fit_vs_native']:.2f}x native, Keras {rows[-1]['keras_vs_native']:.2f}x",
+            flush=True,
+        )
     payload = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",

@@ -46,7 +46,9 @@ def imbalanced(X, y, rng):
 ## Train with and without class weights
 def recalls(X_train, y_train, X_test, y_test, epochs, class_weight):
     multikeras.set_seed(SEED)
-    model = recipe_estimator("classifier_mlp", epochs=epochs, batch_size=32, random_state=SEED, class_weight=class_weight, verbose=0)
+    model = recipe_estimator(
+        "classifier_mlp", epochs=epochs, batch_size=32, random_state=SEED, class_weight=class_weight, verbose=0
+    )
     model.fit(X_train.reshape(len(X_train), -1), y_train)
     predicted = model.predict(X_test.reshape(len(X_test), -1))
     return recall_score(y_test, predicted, average=None), balanced_accuracy_score(y_test, predicted)

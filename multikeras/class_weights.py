@@ -19,5 +19,7 @@ def resolve_class_weight(class_weight, y):
     if class_weight != "balanced":
         return class_weight
     if isinstance(y, dict) or np.asarray(y).dtype.kind not in "iub" or np.asarray(y).ndim != 1:
-        raise ValueError('class_weight="balanced" needs one integer class label per sample; this recipe is not a classifier.')
+        raise ValueError(
+            'class_weight="balanced" needs one integer class label per sample; this recipe is not a classifier.'
+        )
     return balanced_class_weights(y)

@@ -48,8 +48,12 @@ def _whole_number(minimum):
 
 
 def _common(parser):
-    parser.add_argument("--data", choices=SOURCES, default="embedded", help="embedded sample data (default) or the published data sets")
-    parser.add_argument("--data-dir", help="directory holding the published files (default: $MULTIKERAS_DATA_DIR, else Keras's cache)")
+    parser.add_argument(
+        "--data", choices=SOURCES, default="embedded", help="embedded sample data (default) or the published data sets"
+    )
+    parser.add_argument(
+        "--data-dir", help="directory holding the published files (default: $MULTIKERAS_DATA_DIR, else Keras's cache)"
+    )
     parser.add_argument("--epochs", type=_whole_number(1), help="override each recipe's epochs")
     parser.add_argument("--seed", type=_whole_number(0), default=42, help="random seed (default 42)")
     parser.add_argument("--json", action="store_true", help="print results as JSON on stdout")
@@ -58,7 +62,10 @@ def _common(parser):
 
 def _seeds(parser):
     parser.add_argument(
-        "--seeds", type=_whole_number(1), default=1, metavar="N",
+        "--seeds",
+        type=_whole_number(1),
+        default=1,
+        metavar="N",
         help="train under N seeds (--seed, --seed+1, ...), side by side where the cores allow, and report mean, sd and 95%% interval (default 1)",
     )
 
@@ -80,8 +87,14 @@ def build_parser():
 
     compare = sub.add_parser("compare", help="train every recipe on every backend and print a side-by-side table")
     compare.add_argument("--recipes", default="all", help="comma-separated recipe names, or 'all' (default)")
-    compare.add_argument("--backends", default="torch,jax,tensorflow", help="comma-separated, in order; the first installed one is the parity source")
-    compare.add_argument("--out", help="directory for table.md, results.json and learning curves (default: runs/compare-TIMESTAMP)")
+    compare.add_argument(
+        "--backends",
+        default="torch,jax,tensorflow",
+        help="comma-separated, in order; the first installed one is the parity source",
+    )
+    compare.add_argument(
+        "--out", help="directory for table.md, results.json and learning curves (default: runs/compare-TIMESTAMP)"
+    )
     _common(compare)
     _seeds(compare)
     compare.set_defaults(handler=_compare, kept=_kept_by_compare)
@@ -89,42 +102,90 @@ def build_parser():
     run = _recipe_command(sub, "run", "train and evaluate one recipe on one backend")
     run.add_argument("--save", help="save the trained model here (.keras unless the name says otherwise)")
     run.add_argument("--batch-size", type=_whole_number(1), help="override the recipe's batch size")
-    run.add_argument("--patience", type=_whole_number(1), help="stop after N epochs without a better val_loss, keeping the best weights")
+    run.add_argument(
+        "--patience",
+        type=_whole_number(1),
+        help="stop after N epochs without a better val_loss, keeping the best weights",
+    )
     run.add_argument("--checkpoint", help="keep the best model so far (by val_loss) at this path, saved atomically")
     run.add_argument(
-        "--backup-dir", help="back up every epoch here; rerunning the same command after a crash resumes from the last epoch"
+        "--backup-dir",
+        help="back up every epoch here; rerunning the same command after a crash resumes from the last epoch",
     )
-    run.add_argument("--class-weight", choices=("balanced",), help="weight classes by n_samples / (n_classes * count) (classifiers)")
-    run.add_argument("--tensorboard", metavar="LOG_DIR", help="write TensorBoard logs here (any backend; `tensorboard --logdir LOG_DIR`)")
-    run.add_argument("--plot", metavar="PNG", help="save the learning curves (every metric, train and valid) to this PNG")
-    run.add_argument("--ratio", action="store_true", help="print val_loss / loss after every epoch (overfitting shows as a rising ratio)")
+    run.add_argument(
+        "--class-weight", choices=("balanced",), help="weight classes by n_samples / (n_classes * count) (classifiers)"
+    )
+    run.add_argument(
+        "--tensorboard",
+        metavar="LOG_DIR",
+        help="write TensorBoard logs here (any backend; `tensorboard --logdir LOG_DIR`)",
+    )
+    run.add_argument(
+        "--plot", metavar="PNG", help="save the learning curves (every metric, train and valid) to this PNG"
+    )
+    run.add_argument(
+        "--ratio",
+        action="store_true",
+        help="print val_loss / loss after every epoch (overfitting shows as a rising ratio)",
+    )
     _common(run)
     _seeds(run)
     run.set_defaults(handler=_run, kept=_kept_by_run)
 
     lr_find = _recipe_command(sub, "lr-find", "learning-rate range test: suggest a rate and plot loss against it")
-    lr_find.add_argument("--out", default="runs/lr-find", help="directory for lr_find.png and lr_find.json (default runs/lr-find)")
+    lr_find.add_argument(
+        "--out", default="runs/lr-find", help="directory for lr_find.png and lr_find.json (default runs/lr-find)"
+    )
     lr_find.add_argument("--min-lr", type=float, default=1e-5, help="starting learning rate (default 1e-5)")
     lr_find.add_argument("--max-lr", type=float, default=10.0, help="final learning rate (default 10)")
     lr_find.add_argument("--batch-size", type=_whole_number(1), help="override the recipe's batch size")
     _common(lr_find)
-    lr_find.set_defaults(handler=_lr_find, kept=lambda args: "nothing kept (the range test writes its results when it ends)")
+    lr_find.set_defaults(
+        handler=_lr_find, kept=lambda args: "nothing kept (the range test writes its results when it ends)"
+    )
 
-    search = _recipe_command(sub, "search", "KerasTuner search over a recipe's hyperparameters; best parameters to JSON")
-    search.add_argument("--strategy", choices=("random", "hyperband", "bayes"), default="random", help="KerasTuner's RandomSearch (default), Hyperband or BayesianOptimization")
-    search.add_argument("--trials", type=_whole_number(1), default=10, help="how many hyperparameter sets to try (default 10)")
-    search.add_argument("--out", help="directory for best-STRATEGY.json, trials-STRATEGY.png and KerasTuner's trial records (default runs/search/RECIPE)")
-    search.add_argument("--patience", type=_whole_number(1), help="end a trial after N epochs without a better val_loss")
-    search.add_argument("--fresh", action="store_true", help="discard finished trials in --out instead of resuming after them")
+    search = _recipe_command(
+        sub, "search", "KerasTuner search over a recipe's hyperparameters; best parameters to JSON"
+    )
+    search.add_argument(
+        "--strategy",
+        choices=("random", "hyperband", "bayes"),
+        default="random",
+        help="KerasTuner's RandomSearch (default), Hyperband or BayesianOptimization",
+    )
+    search.add_argument(
+        "--trials", type=_whole_number(1), default=10, help="how many hyperparameter sets to try (default 10)"
+    )
+    search.add_argument(
+        "--out",
+        help="directory for best-STRATEGY.json, trials-STRATEGY.png and KerasTuner's trial records (default runs/search/RECIPE)",
+    )
+    search.add_argument(
+        "--patience", type=_whole_number(1), help="end a trial after N epochs without a better val_loss"
+    )
+    search.add_argument(
+        "--fresh", action="store_true", help="discard finished trials in --out instead of resuming after them"
+    )
     _common(search)
     search.set_defaults(handler=_search, kept=_kept_by_search)
 
     export = sub.add_parser("export", help="convert a saved model (.keras) to another format and check its predictions")
     export.add_argument("model", help="the saved model, e.g. from `multikeras run RECIPE --save model.keras`")
-    export.add_argument("output", help="where to write: .keras, .weights.h5, .h5, .onnx, or a directory for a SavedModel")
-    export.add_argument("--format", choices=("keras", "weights", "h5", "savedmodel", "onnx"), help="override the format read from OUTPUT")
-    export.add_argument("--backend", help="the backend that loads MODEL and writes OUTPUT (default torch); see docs/export.md for which writes what")
-    export.add_argument("--no-check", action="store_true", help="skip loading the export back and comparing its predictions")
+    export.add_argument(
+        "output", help="where to write: .keras, .weights.h5, .h5, .onnx, or a directory for a SavedModel"
+    )
+    export.add_argument(
+        "--format",
+        choices=("keras", "weights", "h5", "savedmodel", "onnx"),
+        help="override the format read from OUTPUT",
+    )
+    export.add_argument(
+        "--backend",
+        help="the backend that loads MODEL and writes OUTPUT (default torch); see docs/export.md for which writes what",
+    )
+    export.add_argument(
+        "--no-check", action="store_true", help="skip loading the export back and comparing its predictions"
+    )
     export.add_argument("--json", action="store_true", help="print the result as JSON")
     export.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     export.set_defaults(handler=_export)
@@ -177,7 +238,10 @@ def _report_one_seed(rows, out, args):
         fastest = report.format_fastest(rows)
         if fastest:
             print("\n" + fastest)
-    print(f"{PROG}: wrote {written['table']}, {written['results']} and {len(written['curves'])} learning curves in {out}/curves", file=sys.stderr)
+    print(
+        f"{PROG}: wrote {written['table']}, {written['results']} and {len(written['curves'])} learning curves in {out}/curves",
+        file=sys.stderr,
+    )
 
 
 def _report_seeds(rows, out, args):
@@ -275,7 +339,9 @@ def _kept_by_run(args):
         return path and Path(path).exists()
 
     kept = [f"the best model so far in {args.checkpoint}"] if written(args.checkpoint) else []
-    kept += [f"the last epoch's backup in {args.backup_dir} (run it again to resume)"] if written(args.backup_dir) else []
+    kept += (
+        [f"the last epoch's backup in {args.backup_dir} (run it again to resume)"] if written(args.backup_dir) else []
+    )
     kept += [f"TensorBoard logs in {args.tensorboard}"] if written(args.tensorboard) else []
     return "kept " + " and ".join(kept) if kept else "nothing kept (--checkpoint or --backup-dir keep progress)"
 
@@ -294,7 +360,11 @@ def _run(args):
         from . import callbacks as portable
 
         callbacks += [portable.TensorBoard(args.tensorboard)] if args.tensorboard else []
-        callbacks += [portable.ValTrainRatio(warn_above=1.5, stream=lambda line: print(line, file=sys.stderr))] if args.ratio else []
+        callbacks += (
+            [portable.ValTrainRatio(warn_above=1.5, stream=lambda line: print(line, file=sys.stderr))]
+            if args.ratio
+            else []
+        )
     result = train_recipe(
         recipe,
         args.data,
@@ -328,7 +398,13 @@ def _run(args):
     return 0
 
 
-ONE_MODEL_FLAGS = ("save", "checkpoint", "backup_dir", "tensorboard", "ratio")  # `run`'s flags that write or watch one model
+ONE_MODEL_FLAGS = (
+    "save",
+    "checkpoint",
+    "backup_dir",
+    "tensorboard",
+    "ratio",
+)  # `run`'s flags that write or watch one model
 
 
 def _refuse_one_model_flags(args):
@@ -336,7 +412,9 @@ def _refuse_one_model_flags(args):
     for name in ONE_MODEL_FLAGS:
         if getattr(args, name):
             flag = "--" + name.replace("_", "-")
-            raise UsageError(f"{flag} is for one model, but --seeds {args.seeds} trains {args.seeds} models; drop {flag} or use --seeds 1")
+            raise UsageError(
+                f"{flag} is for one model, but --seeds {args.seeds} trains {args.seeds} models; drop {flag} or use --seeds 1"
+            )
 
 
 def _run_seeds(args):
@@ -350,8 +428,17 @@ def _run_seeds(args):
 
     backend = args.backend or active_backend()
     rows = runner.run_seeds(
-        args.recipe, backend, seed=args.seed, seeds=args.seeds, data=args.data, data_dir=args.data_dir, epochs=args.epochs,
-        on_event=ProgressPrinter(total=args.seeds), batch_size=args.batch_size, patience=args.patience, class_weight=args.class_weight,
+        args.recipe,
+        backend,
+        seed=args.seed,
+        seeds=args.seeds,
+        data=args.data,
+        data_dir=args.data_dir,
+        epochs=args.epochs,
+        on_event=ProgressPrinter(total=args.seeds),
+        batch_size=args.batch_size,
+        patience=args.patience,
+        class_weight=args.class_weight,
     )
     result = seed_report.json_report(rows)
     if args.plot:
@@ -374,7 +461,11 @@ def _seed_curves(rows, path) -> str | None:
 def _print_seed_runs(rows, group):
     """One line per seed, then the summary over those that finished."""
     for row in rows:
-        what = f"test {row.metric} {row.value:.4f}; fit {row.fit_seconds:.1f}s for {row.epochs} epochs" if row.ok else row.status_text
+        what = (
+            f"test {row.metric} {row.value:.4f}; fit {row.fit_seconds:.1f}s for {row.epochs} epochs"
+            if row.ok
+            else row.status_text
+        )
         print(f"{row.recipe} on {row.backend}, seed {row.seed}: {what}")
     if group.value is None:
         print(f"over {len(rows)} seeds: none finished")
@@ -401,7 +492,10 @@ def _seed_failures(rows) -> int:
     if not failed:
         return 0
     first = failed[0]
-    print(f"{PROG}: {len(failed)} of {len(rows)} seeds failed, first: seed {first.seed}: {first.status_text}", file=sys.stderr)
+    print(
+        f"{PROG}: {len(failed)} of {len(rows)} seeds failed, first: seed {first.seed}: {first.status_text}",
+        file=sys.stderr,
+    )
     return 1
 
 
@@ -427,8 +521,8 @@ def _search(args):
     import contextlib
 
     recipe = _recipe_on_backend(args)
-    from .plots import search_trials
     from .atomic_io import write_json
+    from .plots import search_trials
     from .tuning import search_recipe
 
     out = check_folder("--out", args.out or Path("runs") / "search" / recipe.NAME)
@@ -449,7 +543,12 @@ def _search(args):
         )
     summary = result.to_json()
     best = write_json(out / f"best-{args.strategy}.json", summary)
-    png = search_trials([row["score"] for row in result.history], out / f"trials-{args.strategy}.png", result.objective, f"{recipe.NAME}: {args.strategy} search")
+    png = search_trials(
+        [row["score"] for row in result.history],
+        out / f"trials-{args.strategy}.png",
+        result.objective,
+        f"{recipe.NAME}: {args.strategy} search",
+    )
     if args.json:
         print(json.dumps({**summary, "written": [str(best), str(png)]}, indent=2))
         return 0
@@ -465,7 +564,9 @@ def _search(args):
 def _kept_by_search(args):
     if not args.out:
         return "nothing kept"
-    return f"finished trials kept in {Path(args.out) / 'tuner'}; run it again to resume after them (--fresh starts over)"
+    return (
+        f"finished trials kept in {Path(args.out) / 'tuner'}; run it again to resume after them (--fresh starts over)"
+    )
 
 
 def _export(args):
@@ -477,7 +578,13 @@ def _export(args):
     fmt = format_of(args.output, args.format)
     model = load_model(args.model, compile=False)
     written = export_model(model, args.output, fmt)
-    result = {"model": args.model, "output": str(written), "format": fmt, "backend": active_backend(), "max_abs_diff": None}
+    result = {
+        "model": args.model,
+        "output": str(written),
+        "format": fmt,
+        "backend": active_backend(),
+        "max_abs_diff": None,
+    }
     if not args.no_check:
         result["max_abs_diff"] = check_export(model, written, format=fmt)
     if args.json:

@@ -47,10 +47,22 @@ FASHION_MNIST = DataSet(
     "Fashion-MNIST",
     "fashion-mnist",
     {
-        "train-images-idx3-ubyte.gz": Remote(_FMNIST_URL + "train-images-idx3-ubyte.gz", "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"),
-        "train-labels-idx1-ubyte.gz": Remote(_FMNIST_URL + "train-labels-idx1-ubyte.gz", "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"),
-        "t10k-images-idx3-ubyte.gz": Remote(_FMNIST_URL + "t10k-images-idx3-ubyte.gz", "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"),
-        "t10k-labels-idx1-ubyte.gz": Remote(_FMNIST_URL + "t10k-labels-idx1-ubyte.gz", "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"),
+        "train-images-idx3-ubyte.gz": Remote(
+            _FMNIST_URL + "train-images-idx3-ubyte.gz",
+            "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+        ),
+        "train-labels-idx1-ubyte.gz": Remote(
+            _FMNIST_URL + "train-labels-idx1-ubyte.gz",
+            "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+        ),
+        "t10k-images-idx3-ubyte.gz": Remote(
+            _FMNIST_URL + "t10k-images-idx3-ubyte.gz",
+            "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+        ),
+        "t10k-labels-idx1-ubyte.gz": Remote(
+            _FMNIST_URL + "t10k-labels-idx1-ubyte.gz",
+            "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+        ),
     },
 )
 # The StatLib archive that sklearn.datasets.fetch_california_housing downloads.
@@ -70,8 +82,12 @@ TIMESERIES = DataSet(
     "monthly time series",
     "timeseries",
     {
-        "airline-passengers.csv": Remote(_SERIES_URL + "airline-passengers.csv", "8cb51be753a718d9be5d76d7e238cc224792754676adc21faa59e954b0201621"),
-        "monthly-sunspots.csv": Remote(_SERIES_URL + "monthly-sunspots.csv", "c4ec8cc57d9f6fb6ecdb3e1f37f25b6f4badd5124c55931052b0cd2fc3bc71f3"),
+        "airline-passengers.csv": Remote(
+            _SERIES_URL + "airline-passengers.csv", "8cb51be753a718d9be5d76d7e238cc224792754676adc21faa59e954b0201621"
+        ),
+        "monthly-sunspots.csv": Remote(
+            _SERIES_URL + "monthly-sunspots.csv", "c4ec8cc57d9f6fb6ecdb3e1f37f25b6f4badd5124c55931052b0cd2fc3bc71f3"
+        ),
     },
 )
 

@@ -33,7 +33,9 @@ CAL_FEATURES = ("MedInc", "HouseAge", "AveRooms", "AveBedrms", "Population", "Av
 def check_source(source, name="source") -> str:
     """``source`` if it names a data source, else a ValueError listing the two."""
     if source not in SOURCES:
-        raise ValueError(f"{name} must be 'embedded' (small sample data) or 'real' (the published files), got {source!r}.")
+        raise ValueError(
+            f"{name} must be 'embedded' (small sample data) or 'real' (the published files), got {source!r}."
+        )
     return source
 
 
@@ -48,7 +50,9 @@ def read_idx(path) -> np.ndarray:
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     expected = header + int(np.prod(shape))
     if len(raw) != expected:
-        raise ValueError(f"{path} holds {len(raw)} bytes, but its header {shape} needs {expected}; the file is truncated.")
+        raise ValueError(
+            f"{path} holds {len(raw)} bytes, but its header {shape} needs {expected}; the file is truncated."
+        )
     return np.frombuffer(raw, dtype=IDX_DTYPES[raw[2]], offset=header).reshape(shape)
 
 

@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from . import backends
-from .backends import active_backend
 from .atomic_io import atomic_path
-from .saving import SUFFIXES, load_model, save_model
+from .backends import active_backend
 from .predicting import flatten_predictions
+from .saving import SUFFIXES, load_model, save_model
 
 __all__ = ["FORMATS", "ROUTES", "format_of", "export_model", "load_predictor", "check_export", "sample_inputs"]
 
@@ -102,7 +102,9 @@ def export_model(model, path, format=None) -> Path:
             model.export(str(path), format=keras_format, verbose=False)
     except Exception as err:
         first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise RuntimeError(f"Keras could not export this {active_backend()} model to {fmt}: {first}.{_route_hint(fmt)}") from err
+        raise RuntimeError(
+            f"Keras could not export this {active_backend()} model to {fmt}: {first}.{_route_hint(fmt)}"
+        ) from err
     return path
 
 
@@ -116,7 +118,9 @@ def _check_onnx_inputs(path, model):
     expected = len(model.inputs) if getattr(model, "inputs", None) else None
     captured = [name for name in names if "/" in name]  # TF op paths, e.g. model/normalization/Sub/y:0
     if captured or (expected is not None and len(names) != expected):
-        raise ValueError(f"the ONNX graph asks for inputs {', '.join(names)}; {len(captured) or len(names)} of them nobody can feed")
+        raise ValueError(
+            f"the ONNX graph asks for inputs {', '.join(names)}; {len(captured) or len(names)} of them nobody can feed"
+        )
 
 
 def _onnx_feed(names, X) -> dict:
@@ -152,7 +156,9 @@ def _saved_model_predictor(path):
     loaded = tf.saved_model.load(str(path))  # held by the closure: its variables die with it
 
     def predict(X):
-        inputs = {k: tf.constant(v, tf.float32) for k, v in X.items()} if isinstance(X, dict) else tf.constant(X, tf.float32)
+        inputs = (
+            {k: tf.constant(v, tf.float32) for k, v in X.items()} if isinstance(X, dict) else tf.constant(X, tf.float32)
+        )
         outputs = loaded.serve(inputs)
         return {k: v.numpy() for k, v in outputs.items()} if isinstance(outputs, dict) else outputs.numpy()
 
@@ -173,7 +179,9 @@ def load_predictor(path, format=None, model=None):
         return _saved_model_predictor(path)
     if fmt == "weights":
         if model is None:
-            raise ValueError(f"{str(path)!r} holds weights only; pass model= (the same architecture) to load them into.")
+            raise ValueError(
+                f"{str(path)!r} holds weights only; pass model= (the same architecture) to load them into."
+            )
         model.load_weights(path)
         loaded = model
     else:

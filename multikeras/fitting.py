@@ -39,7 +39,9 @@ def _arrays_only(data) -> bool:
 
 def _check_validation_data(model, validation_data):
     if isinstance(validation_data, (tuple, list)) and len(validation_data) in (2, 3):
-        x_val, y_val = check_fit_data(model, validation_data[0], validation_data[1], names=("validation_data[0]", "validation_data[1]"))
+        x_val, y_val = check_fit_data(
+            model, validation_data[0], validation_data[1], names=("validation_data[0]", "validation_data[1]")
+        )
         return (x_val, y_val, *validation_data[2:])
     return validation_data
 

@@ -29,7 +29,15 @@ import signal
 import sys
 import threading
 
-__all__ = ["Interrupted", "STOP_SIGNALS", "RESEND_SECONDS", "stop_signals_raise", "raise_lost_stop", "exit_code", "signal_name"]
+__all__ = [
+    "Interrupted",
+    "STOP_SIGNALS",
+    "RESEND_SECONDS",
+    "stop_signals_raise",
+    "raise_lost_stop",
+    "exit_code",
+    "signal_name",
+]
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 RESEND_SECONDS = 0.05  # under a tracer (debugger, coverage), a dropped stop is sent again this much later

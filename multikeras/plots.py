@@ -123,12 +123,29 @@ def seed_strip(values, path, metric, title="", reference=None, reference_label="
     for i, (color, (label, ys)) in enumerate(zip(colors, values.items())):
         offsets = [0.0] if len(ys) < 2 else [STRIP_WIDTH * (k / (len(ys) - 1) - 0.5) for k in range(len(ys))]
         ax.scatter([i + d for d in offsets], ys, color=color, alpha=0.8, zorder=3)
-        ax.hlines(sum(ys) / len(ys), i - STRIP_WIDTH, i + STRIP_WIDTH, color="black", linewidth=2, zorder=4, label="mean" if i == 0 else None)
+        ax.hlines(
+            sum(ys) / len(ys),
+            i - STRIP_WIDTH,
+            i + STRIP_WIDTH,
+            color="black",
+            linewidth=2,
+            zorder=4,
+            label="mean" if i == 0 else None,
+        )
         if intervals.get(label) is not None and None not in intervals[label]:  # one seed has no interval
             low, high = intervals[label]
             x = i + STRIP_WIDTH + 0.08
-            ax.errorbar([x], [(low + high) / 2], yerr=[[(high - low) / 2]], fmt="none", ecolor="black", capsize=4,
-                        linewidth=1, zorder=2, label="95% interval of the mean" if i == 0 else None)
+            ax.errorbar(
+                [x],
+                [(low + high) / 2],
+                yerr=[[(high - low) / 2]],
+                fmt="none",
+                ecolor="black",
+                capsize=4,
+                linewidth=1,
+                zorder=2,
+                label="95% interval of the mean" if i == 0 else None,
+            )
     if reference is not None:
         ax.axhline(reference, color="tab:red", linestyle="--", label=f"{reference_label}: {reference:g}")
     ax.set_xticks(range(len(values)), list(values))
@@ -136,7 +153,9 @@ def seed_strip(values, path, metric, title="", reference=None, reference_label="
     ax.margins(y=0.12)  # keeps the book's line off the frame when it is the extreme
     ax.set(title=title, xlabel="backend", ylabel=metric)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)  # beside the points, never over them
+    ax.legend(
+        fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0
+    )  # beside the points, never over them
     return _save(fig, plt, path)
 
 

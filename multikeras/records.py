@@ -17,7 +17,15 @@ __all__ = ["Status", "Job", "ResultRow", "Event", "EVENT_PREFIX", "PARITY_TOLERA
 
 EVENT_PREFIX = "@@multikeras "  # marks the worker's event lines; anything else on its stdout goes to the log
 PARITY_TOLERANCE = 1e-4  # the largest |prediction difference| from the source backend that still passes
-JSON_KEYS = ("recipe", "backend", "metric", "value", "fit_seconds", "parity_max_abs_diff", "status")  # documented, in order
+JSON_KEYS = (
+    "recipe",
+    "backend",
+    "metric",
+    "value",
+    "fit_seconds",
+    "parity_max_abs_diff",
+    "status",
+)  # documented, in order
 
 
 class Status(str, Enum):
@@ -158,7 +166,9 @@ class ResultRow:
             elif value is not None:
                 out[f.name] = value
         if history:
-            out.update({key: getattr(self, key) for key in ("history", "book_result") if getattr(self, key) is not None})
+            out.update(
+                {key: getattr(self, key) for key in ("history", "book_result") if getattr(self, key) is not None}
+            )
         return out
 
     @classmethod

@@ -100,7 +100,10 @@ def _check_name(name) -> None:
     if name not in known:
         hint = difflib.get_close_matches(str(name), known, n=1)
         suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
-        listing = ", ".join(known) or f"none (is multikeras installed? recipes come from the {ENTRY_POINT_GROUP!r} entry points)"
+        listing = (
+            ", ".join(known)
+            or f"none (is multikeras installed? recipes come from the {ENTRY_POINT_GROUP!r} entry points)"
+        )
         raise ValueError(f"Unknown recipe {name!r}.{suggestion} Known recipes: {listing}.")
 
 
@@ -111,7 +114,9 @@ def get(name: str):
     module = importlib.import_module(target.split(":")[0]) if isinstance(target, str) else target
     missing = [attr for attr in REQUIRED if not hasattr(module, attr)]
     if missing:
-        raise TypeError(f"Recipe {name!r} ({module.__name__}) lacks {', '.join(missing)}; see multikeras.registry.Recipe.")
+        raise TypeError(
+            f"Recipe {name!r} ({module.__name__}) lacks {', '.join(missing)}; see multikeras.registry.Recipe."
+        )
     if module.TASK not in {task.value for task in Task}:
         raise ValueError(f"Recipe {name!r} has TASK={module.TASK!r}; use one of {', '.join(t.value for t in Task)}.")
     return module

@@ -39,7 +39,9 @@ def fingerprint(data, data_dir, epochs, seed, backends, source, seeds=None) -> d
 
     found = {
         "data": data,
-        "data_dir": None if data == "embedded" else str(resolve_data_dir(data_dir).absolute()),  # embedded data reads no files
+        "data_dir": None
+        if data == "embedded"
+        else str(resolve_data_dir(data_dir).absolute()),  # embedded data reads no files
         "epochs": epochs,
         "seed": seed,
         "backends": list(backends),
@@ -119,7 +121,6 @@ class RowsLog:
             out.flush()
             os.fsync(out.fileno())
 
-
     def finish(self) -> None:
         """Mark the run finished, so the next run with the same arguments trains afresh."""
         with open(self.path, "a") as out:
@@ -149,5 +150,7 @@ def _difference(theirs, ours: dict) -> str:
     if not isinstance(theirs, dict):
         return "it has no fingerprint line"
     keys = dict.fromkeys([*ours, *theirs])  # a key only one side has (seeds) differs too
-    changed = [f"{key} was {theirs.get(key)!r}, now {ours.get(key)!r}" for key in keys if theirs.get(key) != ours.get(key)]
+    changed = [
+        f"{key} was {theirs.get(key)!r}, now {ours.get(key)!r}" for key in keys if theirs.get(key) != ours.get(key)
+    ]
     return "; ".join(changed)

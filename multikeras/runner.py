@@ -299,9 +299,18 @@ def run_seeds(
     backend = normalize_backend(backend)
     datasets.check_source(data, "data")
     if not is_installed(backend):
-        raise ValueError(f"backend {backend!r} is not installed here; install it (pip install 'multikeras[{backend}]') or choose another.")
+        raise ValueError(
+            f"backend {backend!r} is not installed here; install it (pip install 'multikeras[{backend}]') or choose another."
+        )
     seed_values = seed_list(seed, seeds)
-    job = Job(recipes=[name], data=data, data_dir=None if data_dir is None else str(data_dir), epochs=epochs, seed=seed, **fit_options)
+    job = Job(
+        recipes=[name],
+        data=data,
+        data_dir=None if data_dir is None else str(data_dir),
+        epochs=epochs,
+        seed=seed,
+        **fit_options,
+    )
     with tempfile.TemporaryDirectory(prefix="multikeras-run-") as scratch:
         job = replace(job, artifacts=str(Path(scratch) / "models"))
         jobs = _jobs(job, [(name, s) for s in seed_values])
@@ -363,7 +372,9 @@ def _gather(backend: str, jobs: list, workdir: Path, on_row, on_event, python) -
             on_row(row)
         found.extend(worker.rows + failed)
 
-    _drive([_Worker(backend, job, workdir, python, threads, i) for i, job in enumerate(jobs)], parallel, on_line, on_end)
+    _drive(
+        [_Worker(backend, job, workdir, python, threads, i) for i, job in enumerate(jobs)], parallel, on_line, on_end
+    )
     return found
 
 

@@ -155,12 +155,13 @@ def load_model(path, *, compile: bool = True, custom_objects=None):
     """Load a model saved by :func:`save_model` (or by Keras) on the active backend."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"No model file at {str(path)!r}; check the path, or save one with multikeras.save_model().")
+        raise FileNotFoundError(
+            f"No model file at {str(path)!r}; check the path, or save one with multikeras.save_model()."
+        )
     suffix = _format_of(path)
     if suffix == ".weights.h5":
         raise ValueError(
-            f"{str(path)!r} holds weights only. Build the model first, then call "
-            f"model.load_weights({str(path)!r})."
+            f"{str(path)!r} holds weights only. Build the model first, then call model.load_weights({str(path)!r})."
         )
     if suffix == ".keras":
         _check_keras_archive(path)
@@ -264,7 +265,9 @@ def _unknown_message(shown: Path, unknown: dict) -> str:
     packages = {name.split(">")[0] for name in unknown if ">" in name}
     package = f'"{min(packages)}"' if len(packages) == 1 else "..."
     decorator = f"@keras.saving.register_keras_serializable(package={package})"
-    it, modules = ("it", "the module that defines it") if len(unknown) == 1 else ("each", "the modules that define them")
+    it, modules = (
+        ("it", "the module that defines it") if len(unknown) == 1 else ("each", "the modules that define them")
+    )
     head = f"Cannot load {str(shown)!r}: Keras cannot find {described}."
     if all(">" in name for name in unknown):
         return (

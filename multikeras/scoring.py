@@ -31,5 +31,7 @@ def higher_is_better(metric: str) -> bool:
     try:
         return HIGHER_IS_BETTER[metric]
     except KeyError:
-        raise ValueError(f"metric {metric!r} has no known direction; use one of {sorted(HIGHER_IS_BETTER)} "
-                         "or add it to multikeras.scoring.HIGHER_IS_BETTER.") from None
+        raise ValueError(
+            f"metric {metric!r} has no known direction; use one of {sorted(HIGHER_IS_BETTER)} "
+            "or add it to multikeras.scoring.HIGHER_IS_BETTER."
+        ) from None

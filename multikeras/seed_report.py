@@ -36,7 +36,20 @@ __all__ = [
     "write_report",
 ]
 
-COLUMNS = ("recipe", "backend", "metric", "seeds", "mean", "sd", "95% interval", "fit s", "fit sd", "fit 95% interval", "parity", "status")
+COLUMNS = (
+    "recipe",
+    "backend",
+    "metric",
+    "seeds",
+    "mean",
+    "sd",
+    "95% interval",
+    "fit s",
+    "fit sd",
+    "fit 95% interval",
+    "parity",
+    "status",
+)
 FIT = "fit_seconds"  # the quantity name of fit-time verdicts
 
 
@@ -76,7 +89,7 @@ class SeedGroup:
 
     @property
     def status(self) -> str:
-        """"ok"; the one reason when every seed ended the same way; else how many finished and the first failure."""
+        """ "ok"; the one reason when every seed ended the same way; else how many finished and the first failure."""
         bad = [row for row in self.rows if not row.ok]
         if not bad:
             return "ok"
@@ -106,7 +119,9 @@ def groups(rows: list[ResultRow]) -> list[SeedGroup]:
     pairs = {}
     for row in rows:
         pairs.setdefault((row.recipe, row.backend), []).append(row)
-    return [SeedGroup.of(recipe, backend, sorted(found, key=lambda r: r.seed)) for (recipe, backend), found in pairs.items()]
+    return [
+        SeedGroup.of(recipe, backend, sorted(found, key=lambda r: r.seed)) for (recipe, backend), found in pairs.items()
+    ]
 
 
 def _interval(summary: Summary | None, digits: int) -> str:
@@ -192,7 +207,9 @@ def format_verdicts(rows: list[ResultRow]) -> str:
         lines.setdefault(recipe, {}).setdefault(label, []).append(_verdict_text(verdict))
     for recipe, check in book_checks(rows):
         lines.setdefault(recipe, {}).setdefault(f"against the book's {check.reference:g}", []).append(check.text)
-    return "\n".join(f"{recipe} {label}: {'; '.join(parts)}" for recipe, labels in lines.items() for label, parts in labels.items())
+    return "\n".join(
+        f"{recipe} {label}: {'; '.join(parts)}" for recipe, labels in lines.items() for label, parts in labels.items()
+    )
 
 
 def json_report(rows: list[ResultRow]) -> dict:
@@ -216,7 +233,16 @@ def plot_seeds(rows: list[ResultRow], directory) -> list:
         values = {group.backend: group.value.values for group in measured}
         title = f"{recipe}: test {metric} over {len(seeds_of(rows))} seeds"
         intervals = {group.backend: group.value.interval for group in measured}
-        written.append(seed_strip(values, Path(directory) / f"{recipe}.png", metric, title=title, reference=_book_result(measured), intervals=intervals))
+        written.append(
+            seed_strip(
+                values,
+                Path(directory) / f"{recipe}.png",
+                metric,
+                title=title,
+                reference=_book_result(measured),
+                intervals=intervals,
+            )
+        )
     return written
 
 

@@ -17,7 +17,17 @@ import statistics
 import warnings
 from dataclasses import dataclass
 
-__all__ = ["ALPHA", "CONFIDENCE", "Summary", "Verdict", "ReferenceCheck", "summarize", "welch_p_value", "verdict", "pairwise"]
+__all__ = [
+    "ALPHA",
+    "CONFIDENCE",
+    "Summary",
+    "Verdict",
+    "ReferenceCheck",
+    "summarize",
+    "welch_p_value",
+    "verdict",
+    "pairwise",
+]
 
 ALPHA = 0.05  # p below this: the backends differ beyond seed noise
 CONFIDENCE = 0.95  # the interval's coverage
@@ -48,7 +58,7 @@ class Summary:
         return None if self.low is None else (self.low, self.high)
 
     def interval_text(self, digits: int) -> str:
-        """"[low, high]" to ``digits`` decimals, "–" from one value."""
+        """ "[low, high]" to ``digits`` decimals, "–" from one value."""
         return "–" if self.low is None else f"[{self.low:.{digits}f}, {self.high:.{digits}f}]"
 
     def to_json(self) -> dict:
@@ -136,7 +146,9 @@ class Verdict:
 def verdict(quantity: str, a: str, a_values, b: str, b_values, alpha: float = ALPHA) -> Verdict:
     """Welch's test of ``a_values`` against ``b_values``, as a `Verdict`."""
     if not a_values or not b_values:
-        raise ValueError(f"{quantity}: {a if not a_values else b} has no values; compare backends that have at least one.")
+        raise ValueError(
+            f"{quantity}: {a if not a_values else b} has no values; compare backends that have at least one."
+        )
     p = welch_p_value(a_values, b_values)
     return Verdict(quantity, a, b, statistics.fmean(a_values), statistics.fmean(b_values), p, alpha)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
-
 import keras
+import numpy as np
 
 from .backends import active_backend
 from .class_weights import resolve_class_weight
@@ -50,9 +49,15 @@ def run_callbacks(patience=None, checkpoint=None, backup_dir=None):
     if checkpoint:
         checkpoint = str(checkpoint)
         if not checkpoint.endswith((".keras", ".h5")):
-            raise ValueError(f"checkpoint {checkpoint!r} must end in .keras (the whole model) or .weights.h5 (weights only).")
+            raise ValueError(
+                f"checkpoint {checkpoint!r} must end in .keras (the whole model) or .weights.h5 (weights only)."
+            )
         weights_only = checkpoint.endswith(".weights.h5")
-        chosen.append(callbacks.ModelCheckpoint(checkpoint, monitor="val_loss", save_best_only=True, save_weights_only=weights_only))
+        chosen.append(
+            callbacks.ModelCheckpoint(
+                checkpoint, monitor="val_loss", save_best_only=True, save_weights_only=weights_only
+            )
+        )
     return chosen
 
 
@@ -66,7 +71,15 @@ def _seeded_model(recipe, source, data_dir, seed):
 
 
 def train_recipe(
-    recipe, source="embedded", data_dir=None, epochs=None, seed=42, callbacks=(), verbose=0, batch_size=None, class_weight=None
+    recipe,
+    source="embedded",
+    data_dir=None,
+    epochs=None,
+    seed=42,
+    callbacks=(),
+    verbose=0,
+    batch_size=None,
+    class_weight=None,
 ):
     """Load the recipe's data, build its model with ``seed``, fit, time predict and score it.
 
@@ -82,7 +95,13 @@ def train_recipe(
         fit_kwargs["class_weight"] = resolve_class_weight(class_weight, y_train)
     start = time.perf_counter()
     history = fit(
-        model, X_train, y_train, validation_data=(X_valid, y_valid), callbacks=list(callbacks), verbose=verbose, **fit_kwargs
+        model,
+        X_train,
+        y_train,
+        validation_data=(X_valid, y_valid),
+        callbacks=list(callbacks),
+        verbose=verbose,
+        **fit_kwargs,
     )
     fit_seconds = time.perf_counter() - start
     predictions, predict_ms = _time_predict(model, X_test)
@@ -98,7 +117,9 @@ def train_recipe(
         "data": source,
         "seed": seed,
     }
-    resumed = next((c.resumed_from_epoch for c in callbacks if getattr(c, "resumed_from_epoch", None) is not None), None)
+    resumed = next(
+        (c.resumed_from_epoch for c in callbacks if getattr(c, "resumed_from_epoch", None) is not None), None
+    )
     if resumed is not None:
         row["resumed_from_epoch"] = resumed
     if hasattr(recipe, "baseline"):

@@ -21,8 +21,8 @@ import keras
 import keras_tuner
 
 from .backends import active_backend
-from .hparams import whole_numbers
 from .fitting import fit
+from .hparams import whole_numbers
 from .nan_guard import NonFiniteLossError
 from .predicting import predict
 from .seeding import seeded_build, set_seed
@@ -40,7 +40,9 @@ class RecipeHyperModel(keras_tuner.HyperModel):
 
     def __init__(self, recipe, data_hparams, seed=None):
         if not callable(getattr(recipe, "search_space", None)):
-            raise ValueError(f"Recipe {recipe.NAME!r} has no search_space(hp); add one that returns build_model arguments.")
+            raise ValueError(
+                f"Recipe {recipe.NAME!r} has no search_space(hp); add one that returns build_model arguments."
+            )
         super().__init__(name=recipe.NAME)
         self.recipe, self.data_hparams, self.seed = recipe, dict(data_hparams), seed
 
@@ -64,7 +66,14 @@ def _check_strategy(strategy):
 
 
 def make_tuner(
-    hypermodel, strategy="random", max_trials=10, max_epochs=20, directory="runs/search", seed=42, overwrite=False, objective=OBJECTIVE
+    hypermodel,
+    strategy="random",
+    max_trials=10,
+    max_epochs=20,
+    directory="runs/search",
+    seed=42,
+    overwrite=False,
+    objective=OBJECTIVE,
 ):
     """The KerasTuner tuner for ``strategy``, minimising ``objective``.
 
@@ -73,13 +82,21 @@ def make_tuner(
     """
     _check_strategy(strategy)
     whole_numbers(max_trials=max_trials)
-    common = dict(objective=keras_tuner.Objective(objective, direction="min"), seed=seed, directory=str(directory), overwrite=overwrite, project_name=f"{hypermodel.name}-{strategy}")
+    common = dict(
+        objective=keras_tuner.Objective(objective, direction="min"),
+        seed=seed,
+        directory=str(directory),
+        overwrite=overwrite,
+        project_name=f"{hypermodel.name}-{strategy}",
+    )
     if strategy == "random":
         return keras_tuner.RandomSearch(hypermodel, max_trials=max_trials, **common)
     if strategy == "bayes":
         return keras_tuner.BayesianOptimization(hypermodel, max_trials=max_trials, **common)
     # Every Hyperband iteration starts at least one trial: max_trials iterations always suffice.
-    tuner = keras_tuner.Hyperband(hypermodel, max_epochs=max_epochs, factor=HYPERBAND_FACTOR, hyperband_iterations=max_trials, **common)
+    tuner = keras_tuner.Hyperband(
+        hypermodel, max_epochs=max_epochs, factor=HYPERBAND_FACTOR, hyperband_iterations=max_trials, **common
+    )
     tuner.oracle.max_trials = max_trials  # the base Oracle stops starting trials at this count
     return tuner
 
@@ -113,7 +130,14 @@ def _params(hp) -> dict:
 def _trial_rows(tuner) -> list:
     rows = []
     for trial_id, trial in sorted(tuner.oracle.trials.items()):
-        rows.append({"trial": trial_id, "status": str(trial.status), "score": trial.score, "params": _params(trial.hyperparameters)})
+        rows.append(
+            {
+                "trial": trial_id,
+                "status": str(trial.status),
+                "score": trial.score,
+                "params": _params(trial.hyperparameters),
+            }
+        )
     return rows
 
 
@@ -142,7 +166,11 @@ def search_recipe(
     objective = getattr(recipe, "SEARCH_OBJECTIVE", OBJECTIVE)
     hypermodel = RecipeHyperModel(recipe, recipe.data_hparams(X_train), seed=seed)
     tuner = make_tuner(hypermodel, strategy, trials, epochs, Path(directory) / "tuner", seed, overwrite, objective)
-    callbacks = [keras.callbacks.EarlyStopping(monitor=objective, patience=patience, restore_best_weights=True)] if patience else []
+    callbacks = (
+        [keras.callbacks.EarlyStopping(monitor=objective, patience=patience, restore_best_weights=True)]
+        if patience
+        else []
+    )
     start = time.perf_counter()
     tuner.search(
         X_train,
@@ -156,7 +184,9 @@ def search_recipe(
     seconds = time.perf_counter() - start
     best_trial = tuner.oracle.get_best_trials(1)
     if not best_trial:
-        raise RuntimeError(f"No trial of the {strategy} search on {recipe.NAME!r} finished; rerun with --debug to see why.")
+        raise RuntimeError(
+            f"No trial of the {strategy} search on {recipe.NAME!r} finished; rerun with --debug to see why."
+        )
     with warnings.catch_warnings():  # the checkpoint holds optimizer state a fresh model lacks; weights load
         warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
         model = tuner.get_best_models(1)[0]

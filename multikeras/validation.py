@@ -63,7 +63,9 @@ def check_adapted(model) -> None:
 def _is_arraylike(data) -> bool:
     if isinstance(data, (list, tuple)):  # a list of arrays is Keras's multi-input form: left to Keras
         return not any(hasattr(item, "shape") for item in data)
-    return isinstance(data, np.ndarray) or sparse.issparse(data) or (hasattr(data, "__array__") and hasattr(data, "shape"))
+    return (
+        isinstance(data, np.ndarray) or sparse.issparse(data) or (hasattr(data, "__array__") and hasattr(data, "shape"))
+    )
 
 
 def _checkable(data) -> bool:
@@ -99,7 +101,11 @@ def _check_finite(array: np.ndarray, name: str, compute_dtype: str = "float32") 
         )
     limit = np.finfo(compute_dtype).max if np.dtype(compute_dtype).kind == "f" else np.inf
     if array.dtype.itemsize > np.dtype(compute_dtype).itemsize and array.size and np.abs(array).max() > limit:
-        first = int(np.argwhere(np.abs(array) > limit)[0][0]) if rows is None else int(rows[np.argmax(np.abs(array) > limit)])
+        first = (
+            int(np.argwhere(np.abs(array) > limit)[0][0])
+            if rows is None
+            else int(rows[np.argmax(np.abs(array) > limit)])
+        )
         raise ValueError(
             f"{name} holds values beyond {compute_dtype}'s range ({limit:.3g}), the first in sample {first}; "
             f"the model computes in {compute_dtype}, where they become inf. Scale them (sklearn's StandardScaler)."
@@ -142,7 +148,9 @@ def _check_shape(array: np.ndarray, expected, name: str, what: str) -> None:
         expected = expected[:-1]
     if array.ndim != len(expected) or any(e is not None and e != a for e, a in zip(expected[1:], array.shape[1:])):
         shown = "(n_samples, " + ", ".join("?" if e is None else str(e) for e in expected[1:]) + ")"
-        raise ValueError(f"{name} has shape {array.shape} but {what} expects {shown}; reshape it or select the right columns.")
+        raise ValueError(
+            f"{name} has shape {array.shape} but {what} expects {shown}; reshape it or select the right columns."
+        )
 
 
 def _arrays_of(data, name: str, model) -> dict:

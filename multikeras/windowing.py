@@ -16,7 +16,9 @@ __all__ = ["make_windows", "split_windows"]
 def _as_series(series) -> np.ndarray:
     array = np.asarray(series)
     if array.dtype == object or array.dtype.kind not in "biuf":
-        raise TypeError(f"series must hold real numbers, got dtype {array.dtype}; convert it with np.asarray(series, dtype='float32').")
+        raise TypeError(
+            f"series must hold real numbers, got dtype {array.dtype}; convert it with np.asarray(series, dtype='float32')."
+        )
     if array.ndim not in (1, 2):
         raise ValueError(
             f"series must be 1-D (time,) or 2-D (time, features), got shape {array.shape}. "
@@ -64,5 +66,7 @@ def split_windows(X, y, fractions=(0.7, 0.15)):
     a = int(n * fractions[0])
     b = int(n * (fractions[0] + fractions[1]))
     if a == 0 or b == a or b == n:
-        raise ValueError(f"{n} windows are too few to split into train, valid and test; use a longer series or a shorter window.")
+        raise ValueError(
+            f"{n} windows are too few to split into train, valid and test; use a longer series or a shorter window."
+        )
     return (X[:a], y[:a]), (X[a:b], y[a:b]), (X[b:], y[b:])

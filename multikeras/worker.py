@@ -57,7 +57,9 @@ def _parity(run, artifacts: Path, name: str):
     loaded = load_model(model_path)
     mine = flatten_predictions(predict(loaded, run.X_test, verbose=0))
     if mine.shape != reference.shape:
-        raise ValueError(f"parity: predictions have shape {mine.shape} here but {reference.shape} on the source backend")
+        raise ValueError(
+            f"parity: predictions have shape {mine.shape} here but {reference.shape} on the source backend"
+        )
     return float(np.max(np.abs(mine - reference)))
 
 
@@ -101,7 +103,13 @@ def run_one(name: str, job: Job, seed: int | None = None) -> ResultRow:
     run = train_recipe(recipe, job.data, job.data_dir, epochs=epochs, seed=seed, callbacks=callbacks, **fit_options)
     diff, source = _check_parity(run, job, name, seed)
     row = ResultRow.from_json({**run.row, "status": Status.OK.value})
-    return replace(row, parity_max_abs_diff=diff, parity_source=source, history=run.history, book_result=_book_result(recipe, job.data))
+    return replace(
+        row,
+        parity_max_abs_diff=diff,
+        parity_source=source,
+        history=run.history,
+        book_result=_book_result(recipe, job.data),
+    )
 
 
 def run_job(job: Job) -> None:

@@ -17,8 +17,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 from .scikeras_redirect import target_name
 
@@ -45,7 +46,20 @@ def main(argv: list[str]) -> int:
 def _pytest(suite: Path, argv: list[str], target: str) -> int:
     import pytest
 
-    return pytest.main(["-p", "peer.scikeras_suite", "-p", "no:cacheprovider", "--rootdir", str(suite), "-q", "--disable-warnings", *argv, target])
+    return pytest.main(
+        [
+            "-p",
+            "peer.scikeras_suite",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(suite),
+            "-q",
+            "--disable-warnings",
+            *argv,
+            target,
+        ]
+    )
 
 
 def _excluded_files() -> set[str]:
@@ -78,7 +92,9 @@ def _each_file(suite: Path, argv: list[str]) -> int:
     backend = os.environ.get("KERAS_BACKEND", "torch")
     print(summary_line(total, backend, target_name()))
     for nodeid in total["closed"]:
-        print(f"  passes on {backend}; once it passes on torch and JAX, remove it from peer/scikeras_gaps.toml: {nodeid}")
+        print(
+            f"  passes on {backend}; once it passes on torch and JAX, remove it from peer/scikeras_gaps.toml: {nodeid}"
+        )
     return worst
 
 

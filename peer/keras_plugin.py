@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 MODE = os.environ.get("MULTIKERAS_KERAS_SUITE_MODE", "with")
 if MODE == "with":
@@ -47,7 +47,9 @@ def pytest_collection_modifyitems(config, items):
 def _outcome(report) -> str | None:
     if hasattr(report, "wasxfail"):
         return "xfailed" if report.skipped else "xpassed"
-    if report.failed and str(report.longrepr).startswith("[XPASS(strict)]"):  # pytest's report of a listed test that passed
+    if report.failed and str(report.longrepr).startswith(
+        "[XPASS(strict)]"
+    ):  # pytest's report of a listed test that passed
         return "xpassed"
     if report.failed:
         return "failed" if report.when == "call" else "error"

@@ -89,7 +89,9 @@ def installed_versions() -> dict[str, str]:
 
 
 def write_baseline(results: dict[str, dict]) -> None:
-    outcomes = {nodeid: outcome for result in results.values() for nodeid, outcome in sorted(result["outcomes"].items())}
+    outcomes = {
+        nodeid: outcome for result in results.values() for nodeid, outcome in sorted(result["outcomes"].items())
+    }
     record = {"versions": installed_versions(), "regenerate": REGENERATE, "outcomes": dict(sorted(outcomes.items()))}
     BASELINE.write_text(json.dumps(record, indent=1) + "\n")
     counts = collections.Counter(outcomes.values())
@@ -135,7 +137,9 @@ def compare(baseline: dict[str, str], results: dict[str, dict], verbose: bool) -
         outcomes = result["outcomes"]
         total_calls.update(result["calls"])
         counts = collections.Counter(outcomes.values())
-        summary = ", ".join(f"{counts[k]} {k}" for k in ("passed", "failed", "error", "skipped", "xfailed", "xpassed") if counts[k])
+        summary = ", ".join(
+            f"{counts[k]} {k}" for k in ("passed", "failed", "error", "skipped", "xfailed", "xpassed") if counts[k]
+        )
         print(f"{file}: {summary or 'no tests ran'} ({result['seconds']:.0f} s); {calls_line(result['calls'])}")
         if verbose:
             print("\n".join(reasons_line(result["calls"])))
@@ -177,8 +181,12 @@ def compare(baseline: dict[str, str], results: dict[str, dict], verbose: bool) -
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m peer.keras_suite", description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", action="store_true", help=f"record the outcomes without multikeras in {BASELINE.name}")
-    parser.add_argument("--both", action="store_true", help="run the half without multikeras too, instead of the record")
+    parser.add_argument(
+        "--baseline", action="store_true", help=f"record the outcomes without multikeras in {BASELINE.name}"
+    )
+    parser.add_argument(
+        "--both", action="store_true", help="run the half without multikeras too, instead of the record"
+    )
     parser.add_argument("--jobs", type=int, default=max(1, min(2, os.cpu_count() or 1)), help="test files run at once")
     parser.add_argument("-v", "--verbose", action="store_true", help="per file, why each call went to Keras")
     parser.add_argument("files", nargs="*", help="run only the files whose path contains one of these (default: all)")
@@ -189,7 +197,9 @@ def main(argv: list[str]) -> int:
         return 0
     versions = installed_versions()
     if versions["keras"] != SUITE_KERAS:
-        print(f"Keras's suite skipped: its tests are Keras {SUITE_KERAS}'s, and Keras {versions['keras']} is installed.")
+        print(
+            f"Keras's suite skipped: its tests are Keras {SUITE_KERAS}'s, and Keras {versions['keras']} is installed."
+        )
         return 0
     if args.baseline:
         if args.files:

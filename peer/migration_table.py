@@ -8,8 +8,9 @@ expected failures) that show a difference, the excluded tests of a helper not pr
 from __future__ import annotations
 
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 HERE = Path(__file__).parent
 README = HERE.parent / "README.md"
@@ -29,10 +30,14 @@ def check() -> list[dict]:
     status = {feature["name"]: feature["status"] for feature in features}
     for entry in _load("scikeras_deviations.toml", "deviation"):
         if status.get(entry.get("feature")) != "differs":
-            raise ValueError(f"deviation {entry['test']} names {entry.get('feature')!r}, which is not a 'differs' feature in scikeras_features.toml")
+            raise ValueError(
+                f"deviation {entry['test']} names {entry.get('feature')!r}, which is not a 'differs' feature in scikeras_features.toml"
+            )
     for entry in _load("scikeras_exclusions.toml", "exclude"):
         if "feature" in entry and status.get(entry["feature"]) != "not provided":
-            raise ValueError(f"exclusion {entry['test']} names {entry['feature']!r}, which is not a 'not provided' feature")
+            raise ValueError(
+                f"exclusion {entry['test']} names {entry['feature']!r}, which is not a 'not provided' feature"
+            )
     return features
 
 
@@ -44,7 +49,9 @@ def render() -> str:
     for feature in features:
         name, kind = feature["name"], feature["status"]
         detail = feature.get("note") or feature.get("how") or feature.get("why") or ""
-        shown = [e for e in deviations if e.get("feature") == name] + [e for e in exclusions if e.get("feature") == name]
+        shown = [e for e in deviations if e.get("feature") == name] + [
+            e for e in exclusions if e.get("feature") == name
+        ]
         if shown:
             what = "deviation" if kind == "differs" else "exclusion"
             detail += f" ({len(shown)} {what}{'s' if len(shown) > 1 else ''} in `peer/`)"

@@ -21,9 +21,9 @@ def target_name() -> str:
 
 
 def install() -> None:
-    import multikeras  # noqa: F401  (selects the backend before Keras loads)
-
     import scikeras  # the installed package: its utils are imported by the tests and tutorials
+
+    import multikeras  # noqa: F401  (selects the backend before Keras loads)
 
     _keras_variable_alias()
     if TARGET == "scikeras":
@@ -31,7 +31,11 @@ def install() -> None:
     from multikeras import sklearn as ours
 
     wrappers = types.ModuleType("scikeras.wrappers", "multikeras.sklearn, standing in for scikeras.wrappers")
-    wrappers.BaseWrapper, wrappers.KerasClassifier, wrappers.KerasRegressor = ours.BaseWrapper, ours.KerasClassifier, ours.KerasRegressor
+    wrappers.BaseWrapper, wrappers.KerasClassifier, wrappers.KerasRegressor = (
+        ours.BaseWrapper,
+        ours.KerasClassifier,
+        ours.KerasRegressor,
+    )
     sys.modules["scikeras.wrappers"] = wrappers
     scikeras.wrappers = wrappers
 

@@ -23,11 +23,11 @@ import importlib.util
 import json
 import os
 import sys
-import tomllib
 import types
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from . import scikeras_redirect
 
@@ -98,7 +98,11 @@ def pytest_ignore_collect(collection_path, config):
 
 
 def pytest_collection_modifyitems(config, items):
-    excluded, gaps, deviations = _entries(EXCLUSIONS, "exclude"), _entries(GAPS, "gap"), _entries(DEVIATIONS, "deviation")
+    excluded, gaps, deviations = (
+        _entries(EXCLUSIONS, "exclude"),
+        _entries(GAPS, "gap"),
+        _entries(DEVIATIONS, "deviation"),
+    )
     keep, dropped = [], []
     for item in items:
         entry = _entry(item.nodeid, excluded)
@@ -136,4 +140,6 @@ def pytest_terminal_summary(terminalreporter):
         Path(os.environ[COUNTS]).write_text(json.dumps(count))
     terminalreporter.write_line(summary_line(count, multikeras.active_backend(), target_name()))
     for nodeid in count["closed"]:
-        terminalreporter.write_line(f"  passes on {multikeras.active_backend()}; once it passes on torch and JAX, remove it from peer/scikeras_gaps.toml: {nodeid}")
+        terminalreporter.write_line(
+            f"  passes on {multikeras.active_backend()}; once it passes on torch and JAX, remove it from peer/scikeras_gaps.toml: {nodeid}"
+        )

@@ -38,16 +38,25 @@ class Substitution:
 
 
 SUBSTITUTIONS = (
-    Substitution(r"^(\s*)!.*$", r"\1pass  # a shell command (pip install) dropped", "installing packages is the env's job, and there is no network"),
+    Substitution(
+        r"^(\s*)!.*$",
+        r"\1pass  # a shell command (pip install) dropped",
+        "installing packages is the env's job, and there is no network",
+    ),
     Substitution(r"^(\s*)%load_ext .*$", r"\1pass  # an IPython extension dropped", "IPython magics are not Python"),
-    Substitution(r"^(\s*)%(?:timeit|memit) (.*)$", r"\1\2  # an IPython magic, run once", "IPython magics are not Python; the statement they time runs once"),
+    Substitution(
+        r"^(\s*)%(?:timeit|memit) (.*)$",
+        r"\1\2  # an IPython magic, run once",
+        "IPython magics are not Python; the statement they time runs once",
+    ),
     Substitution(
         r"^from tensorflow import get_logger$",
         'import logging; get_logger = lambda: logging.getLogger("tensorflow")',
         "the torch and JAX envs have no TensorFlow; tf.get_logger() is this same Python logger",
     ),
     Substitution(
-        r"epochs=5\b", "epochs=1",
+        r"epochs=5\b",
+        "epochs=1",
         "its five fits each train 20,000 rows of 20,000 one-hot columns, minutes at 5 epochs; the memory it compares is the same at 1",
         notebook="sparse",
     ),
@@ -103,7 +112,9 @@ def notebooks(root: Path, names: list[str]) -> list[Path]:
     found = sorted((root / SUITE / "notebooks").glob("*.md"))
     unknown = set(names) - {path.stem for path in found}
     if unknown:
-        raise SystemExit(f"no tutorial named {', '.join(sorted(unknown))}; the tutorials: {', '.join(p.stem for p in found)}")
+        raise SystemExit(
+            f"no tutorial named {', '.join(sorted(unknown))}; the tutorials: {', '.join(p.stem for p in found)}"
+        )
     return [path for path in found if not names or path.stem in names]
 
 
@@ -125,7 +136,13 @@ def main(argv: list[str]) -> int:
             path = Path(scratch) / f"{notebook.stem}.py"
             path.write_text(program(notebook.read_text(), notebook.stem))
             started = time.perf_counter()
-            env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")])}
+            env = {
+                **os.environ,
+                "MPLBACKEND": "Agg",
+                "PYTHONPATH": os.pathsep.join(
+                    [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
+                ),
+            }
             try:
                 done = subprocess.run([sys.executable, "-m", "peer.tutorials", RUN_ONE, str(path)], cwd=scratch, env=env,
                                       capture_output=True, text=True, timeout=TIMEOUT_SECONDS)  # fmt: skip
@@ -145,7 +162,9 @@ def main(argv: list[str]) -> int:
             if ok and known:
                 closed.append(notebook.stem)
     for name in closed:
-        print(f"{name} passes on {backend}; once it passes on torch and JAX, remove it from KNOWN_FAILURES in peer/tutorials.py")
+        print(
+            f"{name} passes on {backend}; once it passes on torch and JAX, remove it from KNOWN_FAILURES in peer/tutorials.py"
+        )
     print(f"scikeras 0.13.0's tutorials against {target_name()} ({backend}): {len(results) - len(failures)} of {len(results)} as expected"
           f"{'; failed: ' + ', '.join(failures) if failures else ''}")  # fmt: skip
     return 1 if failures else 0

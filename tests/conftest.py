@@ -37,7 +37,9 @@ def real_data_dir():
     """The directory with the published files, or a skip that says how to provide it."""
     value = os.environ.get("MULTIKERAS_DATA_DIR")
     if not value:
-        pytest.skip("real-data test: set MULTIKERAS_DATA_DIR to a folder with the published files (../shared/data here)")
+        pytest.skip(
+            "real-data test: set MULTIKERAS_DATA_DIR to a folder with the published files (../shared/data here)"
+        )
     root = Path(value)
     missing = [f"{folder}/{name}" for folder, name in REAL_FILES.items() if not (root / folder / name).is_file()]
     if missing:

@@ -57,7 +57,9 @@ def faults_in(path: Path) -> list[Fault]:
         marks = [call for decorator in node.decorator_list for call in ast.walk(decorator) if _is_fault_mark(call)]
         for call in marks:
             case, outcome = _strings(call, f"{path}:{call.lineno}")
-            found.append((call.lineno, Fault(_source_of(path), case, outcome, f"{path.relative_to(TESTS.parent)}::{node.name}")))
+            found.append(
+                (call.lineno, Fault(_source_of(path), case, outcome, f"{path.relative_to(TESTS.parent)}::{node.name}"))
+            )
     return [fault for _, fault in sorted(found, key=lambda item: item[0])]
 
 

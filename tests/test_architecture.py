@@ -22,7 +22,11 @@ def test_engine_names_no_recipe_module():
         str(path.relative_to(ROOT))
         for path in engine.rglob("*.py")
         if "recipes" not in path.relative_to(engine).parts
-        and ("import recipes" in path.read_text() or "from recipes" in path.read_text() or "multikeras.recipes." in path.read_text())
+        and (
+            "import recipes" in path.read_text()
+            or "from recipes" in path.read_text()
+            or "multikeras.recipes." in path.read_text()
+        )
     ]
     assert not offenders, f"engine modules that name a recipe: {offenders}"
 
@@ -35,5 +39,7 @@ def test_import_multikeras_loads_no_keras_and_no_backend():
 
 
 def test_the_top_level_recipes_package_is_gone():
-    result = run_python("import recipes", {"PYTHONPATH": os.pathsep.join(p for p in [os.environ.get("PYTHONPATH")] if p) or None})
+    result = run_python(
+        "import recipes", {"PYTHONPATH": os.pathsep.join(p for p in [os.environ.get("PYTHONPATH")] if p) or None}
+    )
     assert result.returncode != 0 and "No module named 'recipes'" in result.stderr

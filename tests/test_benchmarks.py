@@ -34,11 +34,17 @@ def test_suite_smoke_run_measures_recipes_natives_and_imports(backend, tmp_path)
     rows = [r for r in data["results"] if r["status"] == "ok"]
     keras_rows = [r for r in rows if "loop" not in r]
     assert {r["recipe"] for r in keras_rows} == {"classifier_mlp", "lstm_forecaster"}
-    assert all(r["samples_per_second"] > 0 and r["predict_ms_batch_32"] > 0 and r["peak_rss_mb"] > 50 for r in keras_rows)
+    assert all(
+        r["samples_per_second"] > 0 and r["predict_ms_batch_32"] > 0 and r["peak_rss_mb"] > 50 for r in keras_rows
+    )
     natives = [r for r in rows if "loop" in r]
-    assert len(natives) == {"torch": 4, "jax": 4, "tensorflow": 0}[backend]  # 2 recipes x (1 and 2 threads | jit and scan)
+    assert (
+        len(natives) == {"torch": 4, "jax": 4, "tensorflow": 0}[backend]
+    )  # 2 recipes x (1 and 2 threads | jit and scan)
     assert all(0 <= r["value"] for r in natives)
-    assert data["imports"][0]["status"] == "ok" and data["imports"][0]["tensorflow_loaded_by_multikeras"] == (backend == "tensorflow")
+    assert data["imports"][0]["status"] == "ok" and data["imports"][0]["tensorflow_loaded_by_multikeras"] == (
+        backend == "tensorflow"
+    )
     assert (tmp_path / "suite_quick.png").stat().st_size > 0
 
 

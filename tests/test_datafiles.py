@@ -14,7 +14,10 @@ def test_data_dir_prefers_argument_then_environment_then_keras_cache(monkeypatch
     assert datafiles.data_dir() == tmp_path / "kh" / "datasets"
 
 
-@pytest.mark.fault('data files missing, offline', 'DataFilesMissing naming the files, the folder, MULTIKERAS_OFFLINE and MULTIKERAS_DATA_DIR')
+@pytest.mark.fault(
+    "data files missing, offline",
+    "DataFilesMissing naming the files, the folder, MULTIKERAS_OFFLINE and MULTIKERAS_DATA_DIR",
+)
 def test_missing_files_offline_name_the_files_and_folder(tmp_path):
     with pytest.raises(datafiles.DataFilesMissing) as info:
         datafiles.locate(datafiles.FASHION_MNIST, tmp_path)
@@ -23,7 +26,9 @@ def test_missing_files_offline_name_the_files_and_folder(tmp_path):
     assert "MULTIKERAS_OFFLINE" in message and "MULTIKERAS_DATA_DIR" in message
 
 
-@pytest.mark.fault('a download that fails (connection refused)', 'DataFilesMissing: download failed: ConnectionRefusedError: ...')
+@pytest.mark.fault(
+    "a download that fails (connection refused)", "DataFilesMissing: download failed: ConnectionRefusedError: ..."
+)
 def test_failed_download_is_reported_not_raised_raw(monkeypatch, tmp_path):
     monkeypatch.setenv("MULTIKERAS_OFFLINE", "0")
 

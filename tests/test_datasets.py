@@ -20,8 +20,8 @@ def test_read_idx_round_trips_and_keeps_uint8(tmp_path):
     np.testing.assert_array_equal(parsed, images)
 
 
-@pytest.mark.fault('an IDX file one byte short', 'ValueError mentioning truncated')
-@pytest.mark.fault("an IDX file that starts with a zip's magic bytes", 'ValueError: bad magic')
+@pytest.mark.fault("an IDX file one byte short", "ValueError mentioning truncated")
+@pytest.mark.fault("an IDX file that starts with a zip's magic bytes", "ValueError: bad magic")
 def test_read_idx_reports_truncation_and_bad_magic(tmp_path):
     _write_idx(tmp_path / "x.gz", np.zeros((2, 3)))
     raw = gzip.decompress((tmp_path / "x.gz").read_bytes())
@@ -33,7 +33,7 @@ def test_read_idx_reports_truncation_and_bad_magic(tmp_path):
         datasets.read_idx(tmp_path / "bad.gz")
 
 
-@pytest.mark.fault("monthly_series('rainfall')", 'ValueError listing the known series (airline among them)')
+@pytest.mark.fault("monthly_series('rainfall')", "ValueError listing the known series (airline among them)")
 def test_unknown_series_lists_the_known_ones():
     with pytest.raises(ValueError, match="airline"):
         datasets.monthly_series("rainfall")

@@ -54,12 +54,14 @@ def _model_and_inputs(name):
     return model, X_test
 
 
-@pytest.mark.fault('export of the subclassed recipe to .h5', 'ValueError: Save it as .keras')
-@pytest.mark.fault('SavedModel export without TensorFlow installed', 'ImportError: needs tensorflow')
-@pytest.mark.fault('SavedModel export on the torch backend', 'RuntimeError pointing to --backend jax')
-@pytest.mark.fault('ONNX export on the JAX backend', 'ImportError pointing to --backend torch')
-@pytest.mark.fault('ONNX export without onnx installed', 'ImportError naming multikeras[onnx]')
-@pytest.mark.fault('ONNX export of a recipe with Normalization on TensorFlow', 'RuntimeError pointing to --backend torch')
+@pytest.mark.fault("export of the subclassed recipe to .h5", "ValueError: Save it as .keras")
+@pytest.mark.fault("SavedModel export without TensorFlow installed", "ImportError: needs tensorflow")
+@pytest.mark.fault("SavedModel export on the torch backend", "RuntimeError pointing to --backend jax")
+@pytest.mark.fault("ONNX export on the JAX backend", "ImportError pointing to --backend torch")
+@pytest.mark.fault("ONNX export without onnx installed", "ImportError naming multikeras[onnx]")
+@pytest.mark.fault(
+    "ONNX export of a recipe with Normalization on TensorFlow", "RuntimeError pointing to --backend torch"
+)
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("name", registry.names())
 def test_export_loads_back_and_predicts_the_same(name, fmt, backend, tmp_path):
@@ -75,8 +77,10 @@ def test_export_loads_back_and_predicts_the_same(name, fmt, backend, tmp_path):
     assert check_export(model, written, X, fmt) <= TOLERANCE
 
 
-@pytest.mark.fault('export to a path with an unknown suffix (m.pt)', "ValueError: Cannot tell the export format of 'm.pt'")
-@pytest.mark.fault("format='torchscript'", 'ValueError: format must be one of ...')
+@pytest.mark.fault(
+    "export to a path with an unknown suffix (m.pt)", "ValueError: Cannot tell the export format of 'm.pt'"
+)
+@pytest.mark.fault("format='torchscript'", "ValueError: format must be one of ...")
 def test_format_is_read_from_the_path():
     assert [format_of(p) for p in ("m.keras", "m.weights.h5", "m.h5", "m.onnx", "serving")] == [
         "keras",
@@ -91,7 +95,7 @@ def test_format_is_read_from_the_path():
         format_of("m.keras", "torchscript")
 
 
-@pytest.mark.fault('check_export of a weights file from another model', 'the check reports a difference above 0.1')
+@pytest.mark.fault("check_export of a weights file from another model", "the check reports a difference above 0.1")
 def test_weights_check_fails_when_the_weights_differ(tmp_path):
     """The weights check loads into zeroed weights, so a file from another model is caught."""
     model, X = _model_and_inputs("regression_mlp")
@@ -102,7 +106,7 @@ def test_weights_check_fails_when_the_weights_differ(tmp_path):
     assert check_export(model, path, X) > 0.1
 
 
-@pytest.mark.fault('multikeras export to model.pt', 'exit code 1; stderr: Cannot tell the export format')
+@pytest.mark.fault("multikeras export to model.pt", "exit code 1; stderr: Cannot tell the export format")
 def test_cli_exports_a_saved_run(tmp_path, capsys, backend):
     saved = tmp_path / "model.keras"
     assert main(["run", "lstm_forecaster", "--epochs", "1", "--save", str(saved), "--json"]) == 0

@@ -6,7 +6,9 @@ from . import fault_table
 
 
 def test_the_faults_page_matches_the_tests():
-    assert fault_table.PAGE.read_text() == fault_table.render(), "docs/faults.md is stale: run python -m tests.fault_table --write"
+    assert fault_table.PAGE.read_text() == fault_table.render(), (
+        "docs/faults.md is stale: run python -m tests.fault_table --write"
+    )
 
 
 def test_a_fault_mark_needs_two_literal_strings(tmp_path, monkeypatch):

@@ -1,8 +1,7 @@
+import keras
 import numpy as np
 
-import keras
 import multikeras
-
 
 SEEN = []  # module-level: Keras copies compiled metrics, so an attribute would not come back
 

@@ -10,7 +10,9 @@ from multikeras import interrupts
 from multikeras.interrupts import Interrupted, exit_code, signal_name, stop_signals_raise
 
 
-@pytest.mark.fault('SIGTERM inside the CLI', 'Interrupted (a KeyboardInterrupt) carrying exit code 143; the previous handler restored')
+@pytest.mark.fault(
+    "SIGTERM inside the CLI", "Interrupted (a KeyboardInterrupt) carrying exit code 143; the previous handler restored"
+)
 def test_sigterm_raises_a_keyboard_interrupt_that_carries_143_and_the_handler_comes_back():
     before = signal.getsignal(signal.SIGTERM)
     with pytest.raises(KeyboardInterrupt) as stop:
@@ -24,7 +26,7 @@ def test_ctrl_c_is_130():
     assert exit_code(KeyboardInterrupt()) == 130 and signal_name(KeyboardInterrupt()) == "SIGINT"
 
 
-@pytest.mark.fault('SIGHUP under nohup (ignored)', 'still ignored')
+@pytest.mark.fault("SIGHUP under nohup (ignored)", "still ignored")
 def test_a_signal_set_to_be_ignored_stays_ignored():
     before = signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
     try:
@@ -61,16 +63,22 @@ with stop_signals_raise():
 """
 
 
-@pytest.mark.fault("SIGTERM or Ctrl-C whose handler runs inside a finalizer (__del__), where Python drops its exception",
-                   "the stop is raised again at the next line of ordinary code; no 'Exception ignored' traceback")
+@pytest.mark.fault(
+    "SIGTERM or Ctrl-C whose handler runs inside a finalizer (__del__), where Python drops its exception",
+    "the stop is raised again at the next line of ordinary code; no 'Exception ignored' traceback",
+)
 @pytest.mark.parametrize("name, raised", [("SIGTERM", "Interrupted"), ("SIGINT", "KeyboardInterrupt")])
 def test_a_real_signal_whose_handler_ran_in_a_finalizer_still_stops_the_program(name, raised):
     if name == "SIGINT" and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         pytest.skip("SIGINT is ignored here, and the child would inherit that")
-    result = subprocess.run([sys.executable, "-c", FINALIZER_HEAVY.format(name=name)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", FINALIZER_HEAVY.format(name=name)], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 3, (result.stdout, result.stderr[-2000:])
     what, seconds = result.stdout.rsplit(" ", 1)
-    assert what == f"stopped by {raised}" and float(seconds) < 2  # sent at 0.3 s; raised at the line after the finalizer
+    assert (
+        what == f"stopped by {raised}" and float(seconds) < 2
+    )  # sent at 0.3 s; raised at the line after the finalizer
     assert "Exception ignored" not in result.stderr, result.stderr[-2000:]
 
 
@@ -122,8 +130,10 @@ def test_sending_again_stops_ordinary_code_a_moment_later():
             time.sleep(10)  # interrupted after RESEND_SECONDS
 
 
-@pytest.mark.fault("SIGTERM or Ctrl-C whose exception code swallows (a bare except:, as in Keras's pythonify_logs)",
-                   "raise_lost_stop raises it at the next safe point; after the block, nothing is left to raise")
+@pytest.mark.fault(
+    "SIGTERM or Ctrl-C whose exception code swallows (a bare except:, as in Keras's pythonify_logs)",
+    "raise_lost_stop raises it at the next safe point; after the block, nothing is left to raise",
+)
 @pytest.mark.parametrize("name, raised", [("SIGTERM", Interrupted), ("SIGINT", KeyboardInterrupt)])
 def test_a_swallowed_stop_is_raised_by_raise_lost_stop_and_forgotten_after_the_block(name, raised):
     if name == "SIGINT" and signal.getsignal(signal.SIGINT) is not signal.default_int_handler:

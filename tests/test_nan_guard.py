@@ -1,11 +1,11 @@
 import warnings
 
+import keras
 import numpy as np
 import pytest
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import GridSearchCV
 
-import keras
 import multikeras
 from multikeras.nan_guard import NaNGuard, NonFiniteLossError
 from multikeras.sklearn import KerasRegressor
@@ -21,24 +21,36 @@ def diverging(learning_rate=1e6):
     return model
 
 
-@pytest.mark.fault('a fit whose loss becomes NaN or inf (learning rate 1e6 on unscaled data)', 'NonFiniteLossError naming the epoch, the likely causes and the switch to turn it off')
+@pytest.mark.fault(
+    "a fit whose loss becomes NaN or inf (learning rate 1e6 on unscaled data)",
+    "NonFiniteLossError naming the epoch, the likely causes and the switch to turn it off",
+)
 def test_a_diverging_fit_raises_naming_the_epoch_and_the_causes():
     multikeras.set_seed(0)
     with pytest.raises(NonFiniteLossError, match=r"was (nan|inf) when read at epoch 1.*learning rate.*nan_guard=False"):
         multikeras.fit(diverging(), X, Y, epochs=3, batch_size=32, verbose=0)
 
 
-@pytest.mark.fault('a loss turning non-finite after a finite epoch (learning rate raised to 1e6)', 'NonFiniteLossError naming epoch and batch, and the last finite loss with its epoch and batch')
+@pytest.mark.fault(
+    "a loss turning non-finite after a finite epoch (learning rate raised to 1e6)",
+    "NonFiniteLossError naming epoch and batch, and the last finite loss with its epoch and batch",
+)
 def test_the_guard_names_the_batch_and_the_last_finite_loss():
     multikeras.set_seed(0)
     model = diverging(learning_rate=1e-5)
     model.fit(X, Y, epochs=1, batch_size=32, verbose=0)  # a finite epoch first
     model.optimizer.learning_rate.assign(1e6)
-    with pytest.raises(NonFiniteLossError, match=r"read at epoch 1, batch \d+; the last finite loss read was [0-9.e+]+ \(epoch 1, batch \d+\)"):
+    with pytest.raises(
+        NonFiniteLossError,
+        match=r"read at epoch 1, batch \d+; the last finite loss read was [0-9.e+]+ \(epoch 1, batch \d+\)",
+    ):
         model.fit(X, Y, epochs=2, batch_size=8, verbose=0, callbacks=[NaNGuard(check_seconds=0)])
 
 
-@pytest.mark.fault('a diverging fit with nan_guard=False or MULTIKERAS_NAN_GUARD=0', "Keras's behaviour: training goes on, History holds NaN")
+@pytest.mark.fault(
+    "a diverging fit with nan_guard=False or MULTIKERAS_NAN_GUARD=0",
+    "Keras's behaviour: training goes on, History holds NaN",
+)
 def test_nan_guard_false_keeps_keras_behaviour(monkeypatch):
     multikeras.set_seed(0)
     history = multikeras.fit(diverging(), X, Y, epochs=2, batch_size=32, verbose=0, nan_guard=False)
@@ -61,10 +73,15 @@ def test_a_finite_fit_is_unchanged_by_the_guard():
 
 
 def _regressor(learning_rate):
-    return KerasRegressor(diverging, model__learning_rate=learning_rate, epochs=2, batch_size=32, verbose=0, random_state=0)
+    return KerasRegressor(
+        diverging, model__learning_rate=learning_rate, epochs=2, batch_size=32, verbose=0, random_state=0
+    )
 
 
-@pytest.mark.fault('a diverging candidate inside GridSearchCV', 'the wrapper raises NonFiniteLossError; error_score scores that candidate, the others rank as usual')
+@pytest.mark.fault(
+    "a diverging candidate inside GridSearchCV",
+    "the wrapper raises NonFiniteLossError; error_score scores that candidate, the others rank as usual",
+)
 def test_a_wrapper_raises_it_so_a_search_scores_the_candidate_as_failed():
     with pytest.raises(NonFiniteLossError):
         _regressor(1e6).fit(X, Y)

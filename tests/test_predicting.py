@@ -116,10 +116,12 @@ def recorded(monkeypatch):
 def test_each_batch_has_a_fixed_size_a_multiple_of_eight_and_at_most_4096(recorded, batch_size, rows_run):
     model, x, recorder = recorded
     predictions = multikeras.predict(model, x[:5], batch_size=batch_size, verbose=0)
-    (given, size), = recorder.calls
+    ((given, size),) = recorder.calls
     assert (size, len(given)) == (rows_run, rows_run)
     assert predictions.shape == (5, 1)
-    np.testing.assert_array_equal(given[5:], np.repeat(x[4:5], rows_run - 5, axis=0))  # real rows: no NaN from a zero row
+    np.testing.assert_array_equal(
+        given[5:], np.repeat(x[4:5], rows_run - 5, axis=0)
+    )  # real rows: no NaN from a zero row
 
 
 @pytest.mark.parametrize("switch", ["argument", "environment"])
@@ -128,7 +130,7 @@ def test_switched_off_the_data_reach_keras_as_given(recorded, monkeypatch, switc
     if switch == "environment":
         monkeypatch.setenv(predicting.ENV_SWITCH, "0")
     multikeras.predict(model, x, batch_size=20, verbose=0, **({"fixed_batch": False} if switch == "argument" else {}))
-    (given, size), = recorder.calls
+    ((given, size),) = recorder.calls
     assert given is x and size == 20
 
 

@@ -14,7 +14,14 @@ from multikeras.sklearn import KerasRegressor, recipe_estimator
 
 from .recipes import tiny_linear
 
-BOOK_RECIPES = {"classifier_mlp", "regression_mlp", "wide_deep", "wide_deep_aux", "wide_deep_subclassed", "lstm_forecaster"}
+BOOK_RECIPES = {
+    "classifier_mlp",
+    "regression_mlp",
+    "wide_deep",
+    "wide_deep_aux",
+    "wide_deep_subclassed",
+    "lstm_forecaster",
+}
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -34,7 +41,7 @@ def test_unknown_recipe_suggests_the_closest_name():
         registry.get("wide_dep")
 
 
-@pytest.mark.fault("resolving an empty recipe list ('')", 'ValueError: No recipe named ...')
+@pytest.mark.fault("resolving an empty recipe list ('')", "ValueError: No recipe named ...")
 def test_resolve_accepts_all_and_comma_lists():
     assert registry.resolve("all") == list(registry.names())
     assert registry.resolve("wide_deep, lstm_forecaster") == ["wide_deep", "lstm_forecaster"]
@@ -42,7 +49,10 @@ def test_resolve_accepts_all_and_comma_lists():
         registry.resolve("")
 
 
-@pytest.mark.fault('a registered recipe module lacking NAME, METRIC and more', 'TypeError naming the recipe, its module and what it lacks')
+@pytest.mark.fault(
+    "a registered recipe module lacking NAME, METRIC and more",
+    "TypeError naming the recipe, its module and what it lacks",
+)
 def test_a_module_lacking_part_of_the_protocol_is_named(monkeypatch):
     monkeypatch.setitem(registry._registered, "half", "multikeras.scoring")
     with pytest.raises(TypeError, match=r"Recipe 'half' \(multikeras.scoring\) lacks NAME, METRIC"):
@@ -72,7 +82,9 @@ def test_an_installed_package_adds_a_recipe_to_the_cli_by_its_entry_point(tmp_pa
     cli = [sys.executable, "-m", "multikeras.cli"]
     listing = subprocess.run([*cli, "recipes"], env=env, capture_output=True, text=True, timeout=120)
     assert "tiny_linear" in listing.stdout.split(), listing.stderr[-2000:]
-    run = subprocess.run([*cli, "run", "tiny_linear", "--epochs", "1", "--json"], env=env, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [*cli, "run", "tiny_linear", "--epochs", "1", "--json"], env=env, capture_output=True, text=True, timeout=300
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     row = json.loads(run.stdout)
     assert row["recipe"] == "tiny_linear" and row["metric"] == "rmse" and np.isfinite(row["value"])

@@ -7,12 +7,32 @@ from multikeras import report
 from multikeras.records import ResultRow, Status
 
 ROWS = [
-    ResultRow(recipe="lstm_forecaster", backend="torch", metric="mae", value=0.2, baseline=0.3, fit_seconds=1.5,
-              predict_ms=3.0, status=Status.OK, parity_source="torch", parity_max_abs_diff=None,
-              history={"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}),
-    ResultRow(recipe="lstm_forecaster", backend="jax", metric="mae", value=0.21, baseline=0.3, fit_seconds=0.5,
-              predict_ms=1.0, status=Status.OK, parity_source="torch", parity_max_abs_diff=3e-3,
-              history={"loss": [1.0, 0.4], "val_loss": [1.2, 0.6]}),
+    ResultRow(
+        recipe="lstm_forecaster",
+        backend="torch",
+        metric="mae",
+        value=0.2,
+        baseline=0.3,
+        fit_seconds=1.5,
+        predict_ms=3.0,
+        status=Status.OK,
+        parity_source="torch",
+        parity_max_abs_diff=None,
+        history={"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]},
+    ),
+    ResultRow(
+        recipe="lstm_forecaster",
+        backend="jax",
+        metric="mae",
+        value=0.21,
+        baseline=0.3,
+        fit_seconds=0.5,
+        predict_ms=1.0,
+        status=Status.OK,
+        parity_source="torch",
+        parity_max_abs_diff=3e-3,
+        history={"loss": [1.0, 0.4], "val_loss": [1.2, 0.6]},
+    ),
     ResultRow.not_installed("lstm_forecaster", "tensorflow"),
 ]
 
@@ -34,7 +54,9 @@ def test_json_rows_lead_with_documented_keys_and_drop_history():
     assert rows[1]["parity_ok"] is False and rows[0]["parity_ok"] is None and rows[0]["baseline"] == 0.3
 
 
-@pytest.mark.fault('a recipe that failed (ValueError: bad shape)', "the table and the JSON status read 'failed: ValueError: bad shape'")
+@pytest.mark.fault(
+    "a recipe that failed (ValueError: bad shape)", "the table and the JSON status read 'failed: ValueError: bad shape'"
+)
 def test_failed_rows_show_the_reason_in_the_table_and_json():
     rows = ROWS[:2] + [ResultRow.failed("lstm_forecaster", "tensorflow", "ValueError: bad shape")]
     assert "failed: ValueError: bad shape" in report.format_table(rows).splitlines()[4]
@@ -48,7 +70,9 @@ def test_write_report_writes_table_results_and_one_png_per_recipe(tmp_path):
     assert results == report.json_rows(ROWS)
     assert [ResultRow.from_json(r) for r in results] == [replace(r, history=None) for r in ROWS]
     assert json.loads((tmp_path / "histories.json").read_text()) == {
-        "lstm_forecaster/torch": ROWS[0].history, "lstm_forecaster/jax": ROWS[1].history}
+        "lstm_forecaster/torch": ROWS[0].history,
+        "lstm_forecaster/jax": ROWS[1].history,
+    }
     assert [p.name for p in written["curves"]] == ["lstm_forecaster.png"]
     assert written["curves"][0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -12,7 +12,9 @@ def _fingerprint(**changes):
 
 
 def _ok(recipe, backend="torch"):
-    return ResultRow(recipe=recipe, backend=backend, metric="rmse", value=0.5, status=Status.OK, history={"loss": [1.0, 0.5]})
+    return ResultRow(
+        recipe=recipe, backend=backend, metric="rmse", value=0.5, status=Status.OK, history={"loss": [1.0, 0.5]}
+    )
 
 
 def test_rows_are_kept_with_their_history_under_a_fingerprint_header(tmp_path):
@@ -25,7 +27,10 @@ def test_rows_are_kept_with_their_history_under_a_fingerprint_header(tmp_path):
     assert log.read().rows == {("wide_deep", "torch"): _ok("wide_deep")}
 
 
-@pytest.mark.fault('rows.jsonl whose last line was cut short by a kill', 'the whole rows are kept, the cut line ignored; failed rows are retrained')
+@pytest.mark.fault(
+    "rows.jsonl whose last line was cut short by a kill",
+    "the whole rows are kept, the cut line ignored; failed rows are retrained",
+)
 def test_only_ok_rows_come_back_and_a_line_cut_short_is_ignored(tmp_path):
     log = RowsLog(tmp_path / "rows.jsonl", _fingerprint())
     log.begin([_ok("wide_deep")])
@@ -37,7 +42,7 @@ def test_only_ok_rows_come_back_and_a_line_cut_short_is_ignored(tmp_path):
     assert previous.matched and list(previous.rows) == [("wide_deep", "torch")]
 
 
-@pytest.mark.fault('a rerun with other arguments into the same --out', 'a fresh start, with a line naming what differs')
+@pytest.mark.fault("a rerun with other arguments into the same --out", "a fresh start, with a line naming what differs")
 def test_another_jobs_log_is_set_aside_with_the_reason(tmp_path):
     RowsLog(tmp_path / "rows.jsonl", _fingerprint()).begin([_ok("wide_deep")])
     previous = RowsLog(tmp_path / "rows.jsonl", _fingerprint(epochs=2)).read()
@@ -58,7 +63,9 @@ def test_the_fingerprint_names_what_makes_rows_comparable(tmp_path):
     mine = fingerprint("real", tmp_path, None, 0, ["jax"], "jax")
     assert mine["data_dir"] == str(tmp_path) and mine["epochs"] is None and mine["source_backend"] == "jax"
     assert mine["keras"] and mine["multikeras"]
-    assert fingerprint("embedded", tmp_path, 1, 42, ["torch"], "torch")["data_dir"] is None  # embedded data reads no files
+    assert (
+        fingerprint("embedded", tmp_path, 1, 42, ["torch"], "torch")["data_dir"] is None
+    )  # embedded data reads no files
 
 
 def test_a_finished_run_is_not_resumed(tmp_path):
@@ -80,7 +87,10 @@ def test_a_seeds_job_keys_its_rows_by_seed_too(tmp_path):
     assert row_key(_ok("wide_deep")) == ("wide_deep", "torch")
 
 
-@pytest.mark.fault("compare --seeds 3 into an --out that holds a one-seed run (or the reverse)", "a fresh start, with a line naming the seeds that differ")
+@pytest.mark.fault(
+    "compare --seeds 3 into an --out that holds a one-seed run (or the reverse)",
+    "a fresh start, with a line naming the seeds that differ",
+)
 def test_other_seeds_are_another_job(tmp_path):
     RowsLog(tmp_path / "rows.jsonl", _fingerprint()).begin([_ok("wide_deep")])
     previous = RowsLog(tmp_path / "rows.jsonl", {**_fingerprint(), "seeds": [42, 43, 44]}).read()

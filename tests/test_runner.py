@@ -29,7 +29,9 @@ def test_resolve_backends_dedupes_aliases_and_rejects_unknown():
         runner.resolve_backends("thenao")
 
 
-@pytest.mark.fault('compare on a backend that is not installed', "a 'not installed' row for each recipe; the other backends run")
+@pytest.mark.fault(
+    "compare on a backend that is not installed", "a 'not installed' row for each recipe; the other backends run"
+)
 def test_missing_backend_is_a_row_not_a_crash(backend, monkeypatch, tmp_path):
     monkeypatch.setattr(runner, "is_installed", lambda name: name == backend)
     other = next(b for b in ("torch", "jax", "tensorflow") if b != backend)
@@ -50,15 +52,17 @@ def test_missing_backend_is_a_row_not_a_crash(backend, monkeypatch, tmp_path):
     assert (tmp_path / "models" / "regression_mlp.keras").is_file()
 
 
-@pytest.mark.fault('a recipe that raises inside the worker', 'a failed row with the error; the other recipes run')
+@pytest.mark.fault("a recipe that raises inside the worker", "a failed row with the error; the other recipes run")
 def test_failures_inside_a_recipe_become_failed_rows(backend, tmp_path):
-    rows = runner.compare("lstm_forecaster", [backend], data="real", data_dir=tmp_path / "empty", epochs=1, out=tmp_path)
+    rows = runner.compare(
+        "lstm_forecaster", [backend], data="real", data_dir=tmp_path / "empty", epochs=1, out=tmp_path
+    )
     assert rows[0].status is Status.FAILED and rows[0].detail.startswith("DataFilesMissing")
     (logged,) = _logged_rows(tmp_path)
     assert logged["status"].startswith("failed: DataFilesMissing") and set(logged) == {"recipe", "backend", "status"}
 
 
-@pytest.mark.fault('a worker process that dies', "failed rows naming the exit code and the worker's last line")
+@pytest.mark.fault("a worker process that dies", "failed rows naming the exit code and the worker's last line")
 def test_a_dead_worker_fails_its_rows_with_the_reason(backend, tmp_path):
     rows = runner.compare("wide_deep,regression_mlp", [backend], out=tmp_path, python="/bin/false")
     assert [r.status for r in rows] == [Status.FAILED, Status.FAILED]
@@ -78,23 +82,36 @@ def test_all_recipes_all_backends_with_parity(tmp_path):
             assert row.parity_max_abs_diff <= 1e-4 and row.parity_ok is True
 
 
-@pytest.mark.fault("compare's parent process killed", 'the worker stops at its next report instead of training on')
+@pytest.mark.fault("compare's parent process killed", "the worker stops at its next report instead of training on")
 def test_a_worker_stops_when_its_parent_goes_away(backend, tmp_path):
     import subprocess
     import sys
 
-    job = Job(recipes=["lstm_forecaster"], epochs=50, seed=0, source_backend=backend, is_source=True,
-              artifacts=str(tmp_path / "models"))
+    job = Job(
+        recipes=["lstm_forecaster"],
+        epochs=50,
+        seed=0,
+        source_backend=backend,
+        is_source=True,
+        artifacts=str(tmp_path / "models"),
+    )
     (tmp_path / "job.json").write_text(json.dumps(job.to_json()))
-    worker = subprocess.Popen([sys.executable, "-m", "multikeras.worker", str(tmp_path / "job.json")],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "multikeras.worker", str(tmp_path / "job.json")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert "ready" in worker.stdout.readline()
     worker.stdout.close()  # what a dead parent leaves behind
     assert worker.wait(timeout=120) != 0
     assert "parent process is gone" in worker.stderr.read()
 
 
-@pytest.mark.fault('compare interrupted at its first row, then run again', 'no worker left behind; the rerun trains only the missing recipe; a run after a finished one trains all')
+@pytest.mark.fault(
+    "compare interrupted at its first row, then run again",
+    "no worker left behind; the rerun trains only the missing recipe; a run after a finished one trains all",
+)
 def test_an_interrupted_compare_resumes_without_retraining(backend, tmp_path):
     def stop_at_the_first_row(event):
         if event.kind == "row":
@@ -120,7 +137,10 @@ def test_an_interrupted_compare_resumes_without_retraining(backend, tmp_path):
     assert [e.recipe for e in again if e.kind == "start"] == ["regression_mlp", "classifier_mlp"]
 
 
-@pytest.mark.fault('a resumed compare whose source model file is gone', 'that recipe retrained on every backend, so parity is checked against a fresh model')
+@pytest.mark.fault(
+    "a resumed compare whose source model file is gone",
+    "that recipe retrained on every backend, so parity is checked against a fresh model",
+)
 def test_a_source_row_without_its_model_is_retrained_with_its_parity_rows(backend, tmp_path):
     kept = ResultRow(recipe="regression_mlp", backend=backend, status=Status.OK, parity_source=backend)
     other = ResultRow(recipe="regression_mlp", backend="other", status=Status.OK, parity_source=backend)
@@ -132,12 +152,24 @@ def test_a_source_row_without_its_model_is_retrained_with_its_parity_rows(backen
     assert runner._reusable(rows, backend, tmp_path / "models") == rows
 
 
-@pytest.mark.fault('SIGTERM to a compare worker', 'exit 143 with one line, no traceback, no row for the unfinished recipe')
+@pytest.mark.fault(
+    "SIGTERM to a compare worker", "exit 143 with one line, no traceback, no row for the unfinished recipe"
+)
 def test_a_worker_stops_quietly_on_sigterm(backend, tmp_path):
-    job = Job(recipes=["regression_mlp"], epochs=5000, source_backend=backend, is_source=True, artifacts=str(tmp_path / "models"))
+    job = Job(
+        recipes=["regression_mlp"],
+        epochs=5000,
+        source_backend=backend,
+        is_source=True,
+        artifacts=str(tmp_path / "models"),
+    )
     (tmp_path / "job.json").write_text(json.dumps(job.to_json()))
-    worker = subprocess.Popen([sys.executable, "-m", "multikeras.worker", str(tmp_path / "job.json")],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "multikeras.worker", str(tmp_path / "job.json")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     for line in worker.stdout:
         if '"epoch"' in line:
             break
@@ -162,10 +194,18 @@ def test_seeds_are_dealt_to_as_many_jobs_as_cores_grouped_by_the_recipes_they_la
     job = Job(recipes=["wide_deep", "regression_mlp"], seed=42)
     assert runner.seed_list(42, 3) == [42, 43, 44]
     jobs = runner._jobs(job, [(name, seed) for name in job.recipes for seed in (42, 43, 44)])
-    assert [(j.recipes, j.seeds) for j in jobs] == [(["wide_deep", "regression_mlp"], [42, 44]), (["wide_deep", "regression_mlp"], [43])]
+    assert [(j.recipes, j.seeds) for j in jobs] == [
+        (["wide_deep", "regression_mlp"], [42, 44]),
+        (["wide_deep", "regression_mlp"], [43]),
+    ]
     resumed = runner._jobs(job, [("wide_deep", 44), ("regression_mlp", 43), ("regression_mlp", 44)])
-    assert [(j.recipes, j.seeds) for j in resumed] == [(["regression_mlp"], [43]), (["wide_deep", "regression_mlp"], [44])]
-    assert [(j.recipes, j.seeds) for j in runner._jobs(job, [("wide_deep", None)])] == [(["wide_deep"], None)]  # one seed
+    assert [(j.recipes, j.seeds) for j in resumed] == [
+        (["regression_mlp"], [43]),
+        (["wide_deep", "regression_mlp"], [44]),
+    ]
+    assert [(j.recipes, j.seeds) for j in runner._jobs(job, [("wide_deep", None)])] == [
+        (["wide_deep"], None)
+    ]  # one seed
 
 
 def test_workers_side_by_side_share_the_cores(monkeypatch):
@@ -179,7 +219,10 @@ def test_workers_side_by_side_share_the_cores(monkeypatch):
     assert runner._worker_env("jax", threads=2)["MULTIKERAS_THREADS"] == "3"  # the user's setting is kept
 
 
-@pytest.mark.fault("compare --seeds 3 whose workers die", "a failed row per recipe and seed, naming the exit code and each worker's last line")
+@pytest.mark.fault(
+    "compare --seeds 3 whose workers die",
+    "a failed row per recipe and seed, naming the exit code and each worker's last line",
+)
 def test_seeds_run_in_parallel_workers_each_with_its_thread_budget(backend, monkeypatch, tmp_path):
     fake = tmp_path / "python"  # stands in for the interpreter: reports the budget it was given, then dies
     fake.write_text('#!/bin/sh\necho "threads=$MULTIKERAS_THREADS" >&2\nexit 3\n')
@@ -187,8 +230,13 @@ def test_seeds_run_in_parallel_workers_each_with_its_thread_budget(backend, monk
     monkeypatch.setattr(runner, "available_cores", lambda: 2)
     monkeypatch.delenv("MULTIKERAS_THREADS", raising=False)
     rows = runner.compare("regression_mlp", [backend], seeds=3, out=tmp_path / "out", python=str(fake))
-    assert [(r.seed, r.status_text) for r in rows] == [(s, "failed: worker exited with code 3: threads=1") for s in (42, 43, 44)]
-    assert sorted(p.name for p in (tmp_path / "out" / "logs").iterdir()) == [f"{backend}-worker1.log", f"{backend}-worker2.log"]
+    assert [(r.seed, r.status_text) for r in rows] == [
+        (s, "failed: worker exited with code 3: threads=1") for s in (42, 43, 44)
+    ]
+    assert sorted(p.name for p in (tmp_path / "out" / "logs").iterdir()) == [
+        f"{backend}-worker1.log",
+        f"{backend}-worker2.log",
+    ]
     (one,) = runner.compare("regression_mlp", [backend], out=tmp_path / "one", python=str(fake))
     assert one.seed is None and one.status_text == "failed: worker exited with code 3: threads="
 
@@ -198,10 +246,15 @@ def test_rows_of_the_seeds_after_the_first_stand_alone(backend, tmp_path):
         return ResultRow(recipe="regression_mlp", backend=backend, seed=seed, status=Status.OK, parity_source=source)
 
     rows = {("regression_mlp", backend, 42): row(42, backend), ("regression_mlp", backend, 43): row(43, None)}
-    assert runner._reusable(rows, backend, tmp_path / "models") == {("regression_mlp", backend, 43): rows[("regression_mlp", backend, 43)]}
+    assert runner._reusable(rows, backend, tmp_path / "models") == {
+        ("regression_mlp", backend, 43): rows[("regression_mlp", backend, 43)]
+    }
 
 
-@pytest.mark.fault("compare --seeds 2 interrupted at its first row, then run again", "only the missing seed trains; the kept seed's row is reused as it was")
+@pytest.mark.fault(
+    "compare --seeds 2 interrupted at its first row, then run again",
+    "only the missing seed trains; the kept seed's row is reused as it was",
+)
 def test_an_interrupted_seeds_compare_resumes_per_seed(backend, monkeypatch, tmp_path):
     def stop_at_the_first_row(event):
         if event.kind == "row":
@@ -235,4 +288,7 @@ def test_the_books_figure_comes_with_the_real_data_only():
 
     classifier, regression = registry.get("classifier_mlp"), registry.get("regression_mlp")
     assert worker._book_result(classifier, "real") == 0.8864 and worker._book_result(regression, "real") == 0.5297
-    assert worker._book_result(classifier, "embedded") is None and worker._book_result(registry.get("wide_deep"), "real") is None
+    assert (
+        worker._book_result(classifier, "embedded") is None
+        and worker._book_result(registry.get("wide_deep"), "real") is None
+    )

@@ -23,18 +23,23 @@ def test_keras_is_the_default_format_and_reloads_identically(model, tmp_path):
     path = multikeras.save_model(model, tmp_path / "sub" / "model")
     assert path == tmp_path / "sub" / "model.keras"
     x = np.ones((3, 10), dtype=np.float32)
-    np.testing.assert_allclose(multikeras.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+    np.testing.assert_allclose(
+        multikeras.load_model(path).predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6
+    )
     assert [p.name for p in path.parent.iterdir()] == ["model.keras"]  # no temporary left behind
 
 
-@pytest.mark.fault('load_model on a .weights.h5 file', 'ValueError: the file holds weights only; use load_weights')
+@pytest.mark.fault("load_model on a .weights.h5 file", "ValueError: the file holds weights only; use load_weights")
 def test_weights_only_file_says_how_to_load_it(model, tmp_path):
     path = multikeras.save_model(model, tmp_path / "m.weights.h5")
     with pytest.raises(ValueError, match=r"weights only.*load_weights"):
         multikeras.load_model(path)
 
 
-@pytest.mark.fault('a save that fails halfway (disk full) over an existing model', 'the OSError propagates; the previous file is intact and loads; no temporary left')
+@pytest.mark.fault(
+    "a save that fails halfway (disk full) over an existing model",
+    "the OSError propagates; the previous file is intact and loads; no temporary left",
+)
 def test_failed_save_keeps_the_previous_file(model, tmp_path, monkeypatch):
     path = multikeras.save_model(model, tmp_path / "m.keras")
     before = path.read_bytes()
@@ -52,7 +57,7 @@ def test_failed_save_keeps_the_previous_file(model, tmp_path, monkeypatch):
     multikeras.load_model(path)
 
 
-@pytest.mark.fault('load_model on a path with no file', 'FileNotFoundError: No model file at ...')
+@pytest.mark.fault("load_model on a path with no file", "FileNotFoundError: No model file at ...")
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="No model file at"):
         multikeras.load_model(tmp_path / "nope.keras")
@@ -61,8 +66,20 @@ def test_missing_file(tmp_path):
 @pytest.mark.parametrize(
     "damage",
     [
-        pytest.param("garbage", marks=pytest.mark.fault("a .keras file overwritten with other bytes", "ValueError naming the file: not a loadable .keras file, or damaged")),
-        pytest.param("truncated", marks=pytest.mark.fault("a .keras file cut to half its length", "ValueError naming the file: not a loadable .keras file, or damaged")),
+        pytest.param(
+            "garbage",
+            marks=pytest.mark.fault(
+                "a .keras file overwritten with other bytes",
+                "ValueError naming the file: not a loadable .keras file, or damaged",
+            ),
+        ),
+        pytest.param(
+            "truncated",
+            marks=pytest.mark.fault(
+                "a .keras file cut to half its length",
+                "ValueError naming the file: not a loadable .keras file, or damaged",
+            ),
+        ),
     ],
 )
 def test_corrupt_keras_file_is_named_in_a_clear_error(model, tmp_path, damage):
@@ -73,7 +90,7 @@ def test_corrupt_keras_file_is_named_in_a_clear_error(model, tmp_path, damage):
         multikeras.load_model(path)
 
 
-@pytest.mark.fault('load_model on model.pt', 'ValueError mentioning .keras')
+@pytest.mark.fault("load_model on model.pt", "ValueError mentioning .keras")
 def test_unknown_suffix_names_the_formats(tmp_path):
     (tmp_path / "model.pt").write_bytes(b"x")
     with pytest.raises(ValueError, match=r"\.keras"):
@@ -142,9 +159,14 @@ def _rename_class(old, new, module=None):
     return edit
 
 
-@pytest.mark.fault('a .keras file naming a registered class whose module is not importable', 'UnregisteredClassError: first line names file, class, module and both fixes; the fix loads')
+@pytest.mark.fault(
+    "a .keras file naming a registered class whose module is not importable",
+    "UnregisteredClassError: first line names file, class, module and both fixes; the fix loads",
+)
 def test_unregistered_class_is_named_with_both_fixes_on_the_first_line(tmp_path):
-    path = _rewrite(_save_tiny(tmp_path, Doubler()), config=_rename_class("Doubler", "Vanished", "no_such_package.layers"))
+    path = _rewrite(
+        _save_tiny(tmp_path, Doubler()), config=_rename_class("Doubler", "Vanished", "no_such_package.layers")
+    )
     with pytest.raises(UnregisteredClassError) as caught:
         multikeras.load_model(path)
     first = str(caught.value).splitlines()[0]
@@ -156,7 +178,10 @@ def test_unregistered_class_is_named_with_both_fixes_on_the_first_line(tmp_path)
     multikeras.load_model(path, custom_objects={"multikeras_tests>Vanished": Doubler})  # the fix it names works
 
 
-@pytest.mark.fault('loading a custom layer that was saved unregistered', 'UnregisteredClassError naming the class, the custom_objects key and registration; that fix loads')
+@pytest.mark.fault(
+    "loading a custom layer that was saved unregistered",
+    "UnregisteredClassError naming the class, the custom_objects key and registration; that fix loads",
+)
 def test_class_saved_unregistered_is_named_with_the_key_custom_objects_needs(tmp_path):
     path = _save_tiny(tmp_path, Unregistered())
     with pytest.raises(UnregisteredClassError) as caught:
@@ -170,7 +195,12 @@ def test_class_saved_unregistered_is_named_with_the_key_custom_objects_needs(tmp
 def test_builtin_recipe_and_given_objects_are_not_flagged():
     from multikeras.recipes import wide_deep_subclassed
 
-    function = {"module": "builtins", "class_name": "function", "config": "mean_absolute_error", "registered_name": "function"}
+    function = {
+        "module": "builtins",
+        "class_name": "function",
+        "config": "mean_absolute_error",
+        "registered_name": "function",
+    }
     config = [
         {"module": "keras.layers", "class_name": "Dense", "registered_name": None},
         {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": "Functional"},
@@ -188,12 +218,17 @@ def test_builtin_recipe_and_given_objects_are_not_flagged():
     assert not _unknown_objects(config, {"Mine": Doubler, "my_loss": lambda y, p: y})
 
 
-@pytest.mark.fault('a file from Keras 99.0.0 with a class this Keras lacks', 'ValueError naming both Keras versions, pip install -U keras and re-saving')
+@pytest.mark.fault(
+    "a file from Keras 99.0.0 with a class this Keras lacks",
+    "ValueError naming both Keras versions, pip install -U keras and re-saving",
+)
 def test_failed_load_of_a_file_from_a_newer_keras_names_both_versions(tmp_path):
     def newer(metadata):
         return {**metadata, "keras_version": "99.0.0"}
 
-    path = _rewrite(_save_tiny(tmp_path, Doubler()), metadata=newer, config=_rename_class("Dense", "DenseFromTheFuture"))
+    path = _rewrite(
+        _save_tiny(tmp_path, Doubler()), metadata=newer, config=_rename_class("Dense", "DenseFromTheFuture")
+    )
     with pytest.raises(ValueError) as caught:
         multikeras.load_model(path)
     first = str(caught.value).splitlines()[0]
@@ -201,7 +236,9 @@ def test_failed_load_of_a_file_from_a_newer_keras_names_both_versions(tmp_path):
     assert "pip install -U keras" in first and f"re-save the model with Keras {keras.__version__}" in first
 
 
-@pytest.mark.fault('a file stamped Keras 99.0.0 that this Keras can read', 'it loads and predicts; the version alone is not refused')
+@pytest.mark.fault(
+    "a file stamped Keras 99.0.0 that this Keras can read", "it loads and predicts; the version alone is not refused"
+)
 def test_file_from_a_newer_keras_that_loads_is_not_refused(tmp_path):
     path = _rewrite(_save_tiny(tmp_path, Doubler()), metadata=lambda metadata: {**metadata, "keras_version": "99.0.0"})
     assert multikeras.load_model(path).predict(np.ones((2, 3), dtype=np.float32), verbose=0).shape == (2, 1)

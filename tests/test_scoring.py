@@ -12,7 +12,9 @@ def test_the_metrics_on_known_numbers():
 
 def test_every_recipes_metric_has_a_direction():
     # compare's book line reads "better" through it: a recipe with a metric unknown here would break it.
-    directions = {registry.get(name).METRIC: scoring.higher_is_better(registry.get(name).METRIC) for name in registry.names()}
+    directions = {
+        registry.get(name).METRIC: scoring.higher_is_better(registry.get(name).METRIC) for name in registry.names()
+    }
     assert directions == {"accuracy": True, "rmse": False, "mae": False}
 
 

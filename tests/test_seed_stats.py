@@ -13,8 +13,14 @@ def test_summary_is_mean_sample_sd_and_students_t_interval():
     assert (summary.n, summary.mean, summary.sd) == (3, 2.0, 1.0)
     half = T_975_DF2 / math.sqrt(3)  # 2.4841
     assert summary.low == pytest.approx(2 - half) and summary.high == pytest.approx(2 + half)
-    assert summary.to_json() == {"per_seed": [1.0, 2.0, 3.0], "n": 3, "mean": 2.0, "sd": 1.0,
-                                 "interval": [summary.low, summary.high], "confidence": 0.95}
+    assert summary.to_json() == {
+        "per_seed": [1.0, 2.0, 3.0],
+        "n": 3,
+        "mean": 2.0,
+        "sd": 1.0,
+        "interval": [summary.low, summary.high],
+        "confidence": 0.95,
+    }
 
 
 def test_a_wider_confidence_gives_a_wider_interval_and_one_value_gives_none():
@@ -23,7 +29,10 @@ def test_a_wider_confidence_gives_a_wider_interval_and_one_value_gives_none():
     assert summarize([0.5]) == Summary((0.5,), 0.5, None, None, None)
 
 
-@pytest.mark.fault("seed_stats.summarize of no values, or a confidence of 95 instead of 0.95", "ValueError naming the argument and what it needs")
+@pytest.mark.fault(
+    "seed_stats.summarize of no values, or a confidence of 95 instead of 0.95",
+    "ValueError naming the argument and what it needs",
+)
 def test_summarize_refuses_no_values_and_a_confidence_outside_0_to_1():
     with pytest.raises(ValueError, match="values is empty"):
         summarize([])
@@ -51,14 +60,22 @@ def test_welch_p_value_edge_cases():
 def test_a_verdict_says_differ_below_alpha_and_names_the_lower_backend():
     found = verdict("rmse", "torch", [1, 2, 3], "jax", [4, 5, 6.5])
     assert found.differ and found.text == "differ" and found.lower == "torch"
-    assert found.to_json() == {"quantity": "rmse", "backends": ["torch", "jax"], "means": [2.0, 31 / 6],
-                               "p_value": found.p_value, "alpha": 0.05, "verdict": "differ"}
+    assert found.to_json() == {
+        "quantity": "rmse",
+        "backends": ["torch", "jax"],
+        "means": [2.0, 31 / 6],
+        "p_value": found.p_value,
+        "alpha": 0.05,
+        "verdict": "differ",
+    }
     strict = verdict("rmse", "torch", [1, 2, 3], "jax", [4, 5, 6.5], alpha=0.01)
     assert strict.differ is False and strict.text == "within seed noise"
     assert Verdict("rmse", "a", "b", 1.0, 2.0, None).text == seed_stats.TOO_FEW
 
 
-@pytest.mark.fault("seed_stats.verdict with a backend that has no values", "ValueError naming the backend and what it needs")
+@pytest.mark.fault(
+    "seed_stats.verdict with a backend that has no values", "ValueError naming the backend and what it needs"
+)
 def test_a_verdict_needs_values_on_both_sides():
     with pytest.raises(ValueError, match="rmse: jax has no values"):
         verdict("rmse", "torch", [1, 2], "jax", [])
@@ -85,6 +102,12 @@ def test_a_reference_is_reproduced_inside_the_interval_or_by_a_better_mean():
     assert lower.text.startswith("jax reproduces it (mean 0.8812 is better")
     one = ReferenceCheck("jax", 0.5, summarize([0.6]), higher_is_better=False)
     assert one.inside is None and not one.reproduces and one.text == "jax falls short (mean 0.6000)"
-    assert short.to_json() == {"backend": "torch", "reference": 0.8864, "mean": pytest.approx(0.8812),
-                               "interval": [pytest.approx(0.8769, abs=1e-4), pytest.approx(0.8855, abs=1e-4)],
-                               "better": False, "inside": False, "reproduces": False}
+    assert short.to_json() == {
+        "backend": "torch",
+        "reference": 0.8864,
+        "mean": pytest.approx(0.8812),
+        "interval": [pytest.approx(0.8769, abs=1e-4), pytest.approx(0.8855, abs=1e-4)],
+        "better": False,
+        "inside": False,
+        "reproduces": False,
+    }

@@ -96,8 +96,10 @@ def test_it_steps_aside_for_batch_callbacks_subclassed_models_and_the_switches(b
 
 
 @pytest.mark.fault("steps_per_execution='many'", "ValueError: steps_per_execution must be 'auto' or a whole number")
-@pytest.mark.fault('steps_per_execution=0', 'ValueError: steps_per_execution must be at least 1, got 0')
-@pytest.mark.skipif(multikeras.active_backend() == "torch", reason="torch has no grouped steps in Keras; nothing to check")
+@pytest.mark.fault("steps_per_execution=0", "ValueError: steps_per_execution must be at least 1, got 0")
+@pytest.mark.skipif(
+    multikeras.active_backend() == "torch", reason="torch has no grouped steps in Keras; nothing to check"
+)
 def test_bad_steps_per_execution_is_named():
     with pytest.raises(ValueError, match="steps_per_execution must be 'auto' or a whole number"):
         _fit_with(_Seen(), steps_per_execution="many")

@@ -27,7 +27,10 @@ class _SwallowedSigterm(keras.callbacks.Callback):
                 pass
 
 
-@pytest.mark.fault("SIGTERM swallowed by code inside a fit (a bare except:)", "multikeras.fit raises Interrupted before it trains another batch")
+@pytest.mark.fault(
+    "SIGTERM swallowed by code inside a fit (a bare except:)",
+    "multikeras.fit raises Interrupted before it trains another batch",
+)
 def test_multikeras_fit_trains_no_batch_after_the_one_whose_stop_was_swallowed():
     X, y = np.random.default_rng(0).normal(size=(64, 3)).astype("float32"), np.zeros((64, 1), "float32")
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])

@@ -1,8 +1,8 @@
 import numpy as np
 
 from multikeras.predicting import flatten_predictions
-from multikeras.training import train_recipe
 from multikeras.recipes import lstm_forecaster, wide_deep_aux
+from multikeras.training import train_recipe
 
 
 def test_row_has_the_metric_timings_and_baseline(backend):

@@ -56,9 +56,9 @@ def test_aux_recipe_compares_trials_on_its_main_head(tmp_path):
     assert 0.05 <= result.best_params["aux_weight"] <= 0.5
 
 
-@pytest.mark.fault("make_tuner with strategy 'grid'", 'ValueError: strategy must be one of random, hyperband, bayes')
-@pytest.mark.fault('make_tuner with max_trials=0', 'ValueError: max_trials must be at least 1')
-@pytest.mark.fault('RecipeHyperModel for a recipe without search_space', 'ValueError: has no search_space')
+@pytest.mark.fault("make_tuner with strategy 'grid'", "ValueError: strategy must be one of random, hyperband, bayes")
+@pytest.mark.fault("make_tuner with max_trials=0", "ValueError: max_trials must be at least 1")
+@pytest.mark.fault("RecipeHyperModel for a recipe without search_space", "ValueError: has no search_space")
 def test_bad_arguments_are_named(tmp_path):
     hypermodel = RecipeHyperModel(registry.get("regression_mlp"), {}, seed=0)
     with pytest.raises(ValueError, match="strategy must be one of random, hyperband, bayes"):
@@ -74,22 +74,42 @@ def test_bad_arguments_are_named(tmp_path):
 
 
 def test_cli_search_prints_and_saves_the_best(tmp_path, capsys):
-    code = main(["search", "wide_deep", "--strategy", "bayes", "--trials", "2", "--epochs", "1", "--out", str(tmp_path), "--json"])
+    code = main(
+        [
+            "search",
+            "wide_deep",
+            "--strategy",
+            "bayes",
+            "--trials",
+            "2",
+            "--epochs",
+            "1",
+            "--out",
+            str(tmp_path),
+            "--json",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     printed = json.loads(out)  # progress went to stderr: stdout is only the result
     saved = json.loads((tmp_path / "best-bayes.json").read_text())
-    assert printed["best_params"] == saved["best_params"] and set(saved["best_params"]) == {"n_neurons", "learning_rate"}
+    assert printed["best_params"] == saved["best_params"] and set(saved["best_params"]) == {
+        "n_neurons",
+        "learning_rate",
+    }
     assert (tmp_path / "trials-bayes.png").stat().st_size > 0
 
 
-@pytest.mark.fault('multikeras search --strategy grid', "exit code 2; stderr: invalid choice: 'grid'")
+@pytest.mark.fault("multikeras search --strategy grid", "exit code 2; stderr: invalid choice: 'grid'")
 def test_cli_search_rejects_an_unknown_strategy(capsys):
     assert main(["search", "wide_deep", "--strategy", "grid"]) == 2
     assert "invalid choice: 'grid'" in capsys.readouterr().err
 
 
-@pytest.mark.fault("a KerasTuner trial whose loss turns NaN (learning rate 1e6)", "a RuntimeWarning; the trial scores inf, the worst, and the search goes on")
+@pytest.mark.fault(
+    "a KerasTuner trial whose loss turns NaN (learning rate 1e6)",
+    "a RuntimeWarning; the trial scores inf, the worst, and the search goes on",
+)
 def test_a_diverged_trial_scores_the_worst_instead_of_failing():
     import numpy as np
 

@@ -42,24 +42,42 @@ def test_integer_series_is_converted_to_float():
     ("kwargs", "error", "pattern"),
     [
         pytest.param(
-            {"window": 11}, ValueError, r"window \(11\) \+ horizon \(1\) is longer than the series \(10 steps\)",
-            marks=pytest.mark.fault("window=11 on a 10-step series", "ValueError: window (11) + horizon (1) is longer than the series (10 steps)"),
+            {"window": 11},
+            ValueError,
+            r"window \(11\) \+ horizon \(1\) is longer than the series \(10 steps\)",
+            marks=pytest.mark.fault(
+                "window=11 on a 10-step series",
+                "ValueError: window (11) + horizon (1) is longer than the series (10 steps)",
+            ),
         ),
-        pytest.param({"window": 0}, ValueError, "window must be at least 1", marks=pytest.mark.fault("window=0", "ValueError: window must be at least 1")),
         pytest.param(
-            {"window": 3, "horizon": 0}, ValueError, "horizon must be at least 1",
+            {"window": 0},
+            ValueError,
+            "window must be at least 1",
+            marks=pytest.mark.fault("window=0", "ValueError: window must be at least 1"),
+        ),
+        pytest.param(
+            {"window": 3, "horizon": 0},
+            ValueError,
+            "horizon must be at least 1",
             marks=pytest.mark.fault("horizon=0", "ValueError: horizon must be at least 1"),
         ),
         pytest.param(
-            {"window": 3, "horizon": -2}, ValueError, "horizon must be at least 1",
+            {"window": 3, "horizon": -2},
+            ValueError,
+            "horizon must be at least 1",
             marks=pytest.mark.fault("horizon=-2", "ValueError: horizon must be at least 1"),
         ),
         pytest.param(
-            {"window": 2.5}, TypeError, "window must be a whole number",
+            {"window": 2.5},
+            TypeError,
+            "window must be a whole number",
             marks=pytest.mark.fault("window=2.5", "TypeError: window must be a whole number"),
         ),
         pytest.param(
-            {"window": True}, TypeError, "window must be a whole number",
+            {"window": True},
+            TypeError,
+            "window must be a whole number",
             marks=pytest.mark.fault("window=True", "TypeError: window must be a whole number"),
         ),
     ],
@@ -69,9 +87,9 @@ def test_bad_arguments_name_the_argument(kwargs, error, pattern):
         make_windows(np.arange(10.0), **kwargs)
 
 
-@pytest.mark.fault('a series holding NaN', 'ValueError mentioning NaN or inf')
-@pytest.mark.fault('a 3-D series', 'ValueError: 1-D or 2-D')
-@pytest.mark.fault('a series of strings', 'TypeError: must hold real numbers')
+@pytest.mark.fault("a series holding NaN", "ValueError mentioning NaN or inf")
+@pytest.mark.fault("a 3-D series", "ValueError: 1-D or 2-D")
+@pytest.mark.fault("a series of strings", "TypeError: must hold real numbers")
 def test_nan_and_bad_shapes_are_rejected():
     with pytest.raises(ValueError, match="NaN or inf"):
         make_windows([1.0, np.nan, 3.0, 4.0], window=2)
@@ -81,7 +99,7 @@ def test_nan_and_bad_shapes_are_rejected():
         make_windows(["a", "b", "c"], window=1)
 
 
-@pytest.mark.fault('split_windows on 3 windows', 'ValueError: too few')
+@pytest.mark.fault("split_windows on 3 windows", "ValueError: too few")
 def test_split_is_chronological_and_complete():
     X, y = make_windows(np.arange(110.0), window=10)
     (a, ya), (b, yb), (c, yc) = split_windows(X, y, (0.7, 0.15))
@@ -91,7 +109,7 @@ def test_split_is_chronological_and_complete():
         split_windows(X[:3], y[:3])
 
 
-@pytest.mark.fault('a complex series', 'TypeError: real numbers, got dtype complex128')
+@pytest.mark.fault("a complex series", "TypeError: real numbers, got dtype complex128")
 def test_complex_series_is_rejected_not_silently_truncated():
     with pytest.raises(TypeError, match="real numbers, got dtype complex128"):
         make_windows(np.arange(6) * (1 + 1j), window=2)

@@ -32,7 +32,11 @@ def _adapted_normalizations(model):
     from keras.layers import Normalization
 
     for layer in keras_internals.sublayers(model):
-        if isinstance(layer, Normalization) and getattr(layer, "adapt_mean", None) is not None and layer.mean is not None:
+        if (
+            isinstance(layer, Normalization)
+            and getattr(layer, "adapt_mean", None) is not None
+            and layer.mean is not None
+        ):
             yield layer
 
 

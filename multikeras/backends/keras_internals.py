@@ -106,7 +106,14 @@ PRIVATE_NAMES = (
 # Attributes that exist only on instances: checked by :func:`missing_on` on live objects.
 INSTANCE_ATTRIBUTES = {
     "built layer": ("_losses", "_loss_ids"),
-    "compiled model": ("_loss_tracker", "_compile_loss", "_compile_metrics", "_initial_epoch", "_functional", "_called"),
+    "compiled model": (
+        "_loss_tracker",
+        "_compile_loss",
+        "_compile_metrics",
+        "_initial_epoch",
+        "_functional",
+        "_called",
+    ),
     "built compiled loss": ("_flat_losses",),
     "built compiled metrics": ("_flat_metrics", "_flat_weighted_metrics"),
     "Mean metric wrapper": ("_fn", "_fn_kwargs"),
@@ -157,7 +164,12 @@ def missing_on(**objects) -> list:
 
     ``missing_on(**{"compiled model": model, ...})``; descriptions not given are not checked.
     """
-    return [f"{what}.{name}" for what, obj in objects.items() for name in INSTANCE_ATTRIBUTES[what] if not hasattr(obj, name)]
+    return [
+        f"{what}.{name}"
+        for what, obj in objects.items()
+        for name in INSTANCE_ATTRIBUTES[what]
+        if not hasattr(obj, name)
+    ]
 
 
 # ---- the call context ------------------------------------------------------------------
@@ -340,8 +352,6 @@ def is_loss_function_wrapper(loss) -> bool:
     return type(loss).call is LossFunctionWrapper.call
 
 
-
-
 def symbolic_build(model, data_batch) -> None:
     """Build the model, its compiled loss and metrics from one batch, as ``fit`` does first."""
     model._symbolic_build(data_batch=data_batch)
@@ -415,7 +425,7 @@ def flat_metrics(compiled):
     found = []
     for weighted, lists in ((False, compiled._flat_metrics), (True, compiled._flat_weighted_metrics)):
         for index, metric_list in enumerate(lists):
-            for metric in (metric_list.metrics if metric_list else []):
+            for metric in metric_list.metrics if metric_list else []:
                 found.append((index, metric, weighted))
     return found
 
@@ -447,10 +457,10 @@ def _squared_error(metric, y_true, y_pred):
     from keras import ops
     from keras.src.losses.loss import squeeze_or_expand_to_same_rank
 
-    y_true, y_pred = squeeze_or_expand_to_same_rank(ops.convert_to_tensor(y_true, metric.dtype), ops.convert_to_tensor(y_pred, metric.dtype))
+    y_true, y_pred = squeeze_or_expand_to_same_rank(
+        ops.convert_to_tensor(y_true, metric.dtype), ops.convert_to_tensor(y_pred, metric.dtype)
+    )
     return ops.square(y_pred - y_true)
-
-
 
 
 def optimizer_slots(optimizer, variables, name: str) -> list:

@@ -8,9 +8,8 @@ makes the two identical; what to reseed is the backend's (:meth:`Backend.reseed`
 
 from __future__ import annotations
 
-import numpy as np
-
 import keras
+import numpy as np
 
 __all__ = ["epoch_seed", "EpochKeyedShuffle"]
 

@@ -43,7 +43,9 @@ def requested(setting) -> int:
     try:
         steps = int(setting)
     except (TypeError, ValueError):
-        raise ValueError(f"steps_per_execution must be 'auto' or a whole number of at least 1, got {setting!r}.") from None
+        raise ValueError(
+            f"steps_per_execution must be 'auto' or a whole number of at least 1, got {setting!r}."
+        ) from None
     whole_numbers(steps_per_execution=steps, hint="steps_per_execution=1 runs one step per call.")
     return steps
 

@@ -48,7 +48,9 @@ def reshuffling_dataset(x, y, seed, batch_size=None, sample_weight=None, validat
     seed_tensor = tf.constant(seed, dtype=tf.int64)
 
     def permutation(_):
-        return tf.random.experimental.stateless_shuffle(tf.range(n, dtype=tf.int64), seed=tf.stack([seed_tensor, epoch]))
+        return tf.random.experimental.stateless_shuffle(
+            tf.range(n, dtype=tf.int64), seed=tf.stack([seed_tensor, epoch])
+        )
 
     indices = tf.data.Dataset.from_tensors(0).map(permutation).unbatch()
     batches = indices.batch(batch_size).apply(tf.data.experimental.assert_cardinality(-(-n // batch_size)))

@@ -10,4 +10,12 @@ from .lr_finder import ExponentialRange, LRFinder
 from .monitoring import ValTrainRatio
 from .tensorboard import TensorBoard
 
-__all__ = ["BackupAndRestore", "ExponentialRange", "LRFinder", "ModelCheckpoint", "NaNGuard", "TensorBoard", "ValTrainRatio"]
+__all__ = [
+    "BackupAndRestore",
+    "ExponentialRange",
+    "LRFinder",
+    "ModelCheckpoint",
+    "NaNGuard",
+    "TensorBoard",
+    "ValTrainRatio",
+]

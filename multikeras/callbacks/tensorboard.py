@@ -44,7 +44,9 @@ class _EventFile:
     def scalars(self, step: int, values: dict) -> None:
         from tensorboard.compat.proto import summary_pb2
 
-        summary = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=tag, simple_value=float(v)) for tag, v in values.items()])
+        summary = summary_pb2.Summary(
+            value=[summary_pb2.Summary.Value(tag=tag, simple_value=float(v)) for tag, v in values.items()]
+        )
         self._write(self._event_pb2.Event(wall_time=time.time(), step=step, summary=summary))
         self._handle.flush()
 

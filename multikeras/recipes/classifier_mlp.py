@@ -8,11 +8,11 @@ The book reaches about 0.886 test accuracy after 30 epochs.
 """
 
 ## Setup
+import keras
 import numpy as np
 from sklearn.model_selection import train_test_split
 
 import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
-import keras
 from multikeras import datasets, hparams, scoring
 
 NAME = "classifier_mlp"
@@ -53,7 +53,9 @@ def load_data(source="embedded", data_dir=None):
     X = (digits.images / 16.0).astype(np.float32)
     y = digits.target.astype(np.int64)
     X_full, X_test, y_full, y_test = train_test_split(X, y, test_size=0.2, stratify=y, random_state=42)
-    X_train, X_valid, y_train, y_valid = train_test_split(X_full, y_full, test_size=0.2, stratify=y_full, random_state=42)
+    X_train, X_valid, y_train, y_valid = train_test_split(
+        X_full, y_full, test_size=0.2, stratify=y_full, random_state=42
+    )
     return (X_train, y_train), (X_valid, y_valid), (X_test, y_test)
 
 
@@ -70,7 +72,10 @@ def data_hparams(X_train, meta=None):
 
 ## Build the model
 def build_model(input_shape=INPUT_SHAPE, hidden_units=HIDDEN_UNITS, n_classes=N_CLASSES, learning_rate=LEARNING_RATE):
-    input_shape, hidden_units = hparams.shape("input_shape", input_shape), hparams.unit_counts("hidden_units", hidden_units)
+    input_shape, hidden_units = (
+        hparams.shape("input_shape", input_shape),
+        hparams.unit_counts("hidden_units", hidden_units),
+    )
     hparams.whole_numbers(minimum=2, n_classes=n_classes)
     hparams.positive_numbers(learning_rate=learning_rate)
     model = keras.Sequential(name=NAME)
@@ -98,4 +103,7 @@ def search_space(hp):
     n_hidden = hp.Int("n_hidden", 1, 3, default=len(HIDDEN_UNITS))
     defaults = HIDDEN_UNITS + (HIDDEN_UNITS[-1],) * 3
     hidden_units = tuple(hp.Int(f"units_{i}", 16, 512, sampling="log", default=defaults[i]) for i in range(n_hidden))
-    return {"hidden_units": hidden_units, "learning_rate": hp.Float("learning_rate", 1e-3, 1e-1, sampling="log", default=LEARNING_RATE)}
+    return {
+        "hidden_units": hidden_units,
+        "learning_rate": hp.Float("learning_rate", 1e-3, 1e-1, sampling="log", default=LEARNING_RATE),
+    }

@@ -10,10 +10,10 @@ is the bar to beat, so its MAE is reported beside the model's.
 """
 
 ## Setup
+import keras
 import numpy as np
 
 import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
-import keras
 from multikeras import datasets, hparams, scoring
 from multikeras.windowing import make_windows, split_windows
 

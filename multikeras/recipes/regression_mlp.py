@@ -9,8 +9,9 @@ scaling travels inside the saved model. The book reaches a test RMSE of about 0.
 """
 
 ## Setup
-import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 import keras
+
+import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 from multikeras import hparams, scoring
 
 from ._housing import compile_for_rmse, housing_splits
@@ -43,7 +44,9 @@ def data_hparams(X_train, meta=None):
 
 
 ## Build the model
-def build_model(n_features=N_FEATURES, n_hidden=N_HIDDEN, n_neurons=N_NEURONS, learning_rate=LEARNING_RATE, adapt_data=None):
+def build_model(
+    n_features=N_FEATURES, n_hidden=N_HIDDEN, n_neurons=N_NEURONS, learning_rate=LEARNING_RATE, adapt_data=None
+):
     """Without ``adapt_data``, adapt the Normalization layer before training: ``multikeras.fit``
     refuses a model with an un-adapted one, which would train on placeholder statistics."""
     hparams.whole_numbers(n_features=n_features, n_neurons=n_neurons)

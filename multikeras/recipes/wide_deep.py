@@ -12,8 +12,9 @@ variant (all features on both paths, as in the book's first version) is a build 
 """
 
 ## Setup
-import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 import keras
+
+import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 from multikeras import hparams, scoring
 
 from ._housing import compile_for_rmse, housing_splits

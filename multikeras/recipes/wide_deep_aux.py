@@ -10,8 +10,9 @@ are trained on the same target.
 """
 
 ## Setup
-import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 import keras
+
+import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 from multikeras import hparams, scoring
 
 from . import wide_deep
@@ -47,7 +48,9 @@ def data_hparams(X_train, meta=None):
 
 ## Build the model
 def build_model(adapt_data=None, n_neurons=N_NEURONS, learning_rate=LEARNING_RATE, loss_weights=LOSS_WEIGHTS):
-    hparams.positive_numbers(learning_rate=learning_rate, **{f"loss_weights[{k!r}]": w for k, w in dict(loss_weights).items()})
+    hparams.positive_numbers(
+        learning_rate=learning_rate, **{f"loss_weights[{k!r}]": w for k, w in dict(loss_weights).items()}
+    )
     inputs, wide, deep = wide_deep.build_deep_and_wide(adapt_data, n_neurons=n_neurons)
     concat = keras.layers.Concatenate(name="concat")([wide, deep])
     output = keras.layers.Dense(1, name="output")(concat)

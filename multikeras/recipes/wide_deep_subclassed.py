@@ -10,8 +10,9 @@ lets it save and load as .keras on any backend.
 """
 
 ## Setup
-import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 import keras
+
+import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 from multikeras import hparams, scoring
 
 from . import wide_deep

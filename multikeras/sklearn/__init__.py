@@ -8,4 +8,13 @@ from .recipe_model import recipe_estimator
 from .regressor import KerasRegressor
 from .split_evaluation import SplitEvaluation, evaluate_on_splits
 
-__all__ = ["BaseWrapper", "FitStore", "KerasClassifier", "KerasRegressor", "KFoldEnsemble", "SplitEvaluation", "evaluate_on_splits", "recipe_estimator"]
+__all__ = [
+    "BaseWrapper",
+    "FitStore",
+    "KerasClassifier",
+    "KerasRegressor",
+    "KFoldEnsemble",
+    "SplitEvaluation",
+    "evaluate_on_splits",
+    "recipe_estimator",
+]

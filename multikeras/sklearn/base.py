@@ -130,7 +130,9 @@ class BaseWrapper(BaseEstimator):
             if "__init__" not in vars(klass) or not issubclass(klass, BaseWrapper):
                 continue
             parameters = inspect.signature(klass.__init__).parameters.values()
-            names.update(p.name for p in parameters if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
+            names.update(
+                p.name for p in parameters if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+            )
             if not any(p.kind is p.VAR_KEYWORD for p in parameters):
                 break
         return sorted(names)
@@ -192,7 +194,12 @@ class BaseWrapper(BaseEstimator):
         _check_column_types(X)
         # Sparse X (OneHotEncoder's output) stays sparse, as CSR: batches are its rows, made dense as they
         # are trained on (Keras's TensorFlow path also needs CSR's row order; it fails on CSC and COO).
-        kwargs = {"dtype": None if _is_numeric(X) else np.float32, "reset": reset, "allow_nd": True, "accept_sparse": "csr"}
+        kwargs = {
+            "dtype": None if _is_numeric(X) else np.float32,
+            "reset": reset,
+            "allow_nd": True,
+            "accept_sparse": "csr",
+        }
         if y is None:
             X = validate_data(self, X, **kwargs)
         else:
@@ -243,7 +250,9 @@ class BaseWrapper(BaseEstimator):
     def _column_index(self, column, names, group):
         if isinstance(column, str):
             if column not in names:
-                where = f"the DataFrame's columns {names}" if names else "X, which has no column names (pass a DataFrame)"
+                where = (
+                    f"the DataFrame's columns {names}" if names else "X, which has no column names (pass a DataFrame)"
+                )
                 raise ValueError(f"feature_groups[{group!r}] names column {column!r}, which is not in {where}.")
             return names.index(column)
         index = int(column)
@@ -267,7 +276,9 @@ class BaseWrapper(BaseEstimator):
         import keras
 
         if self.model is not None and self.build_fn is not None:
-            raise ValueError("Pass the build function as model= or build_fn=, not both (build_fn is scikeras's old name).")
+            raise ValueError(
+                "Pass the build function as model= or build_fn=, not both (build_fn is scikeras's old name)."
+            )
         build = self.model if self.model is not None else self.build_fn
         own = getattr(self, "_keras_build_fn", None)
         if build is None:
@@ -278,9 +289,13 @@ class BaseWrapper(BaseEstimator):
                 )
             return own
         if own is not None:
-            raise ValueError("This class cannot implement ``_keras_build_fn`` if using the `model` parameter; use one or the other.")
+            raise ValueError(
+                "This class cannot implement ``_keras_build_fn`` if using the `model` parameter; use one or the other."
+            )
         if not (isinstance(build, keras.Model) or callable(build)):
-            raise TypeError(f"``model`` must be a callable, a Keras Model instance or None, got {type(build).__name__}.")
+            raise TypeError(
+                f"``model`` must be a callable, a Keras Model instance or None, got {type(build).__name__}."
+            )
         return build
 
     def _meta(self) -> dict:
@@ -297,7 +312,12 @@ class BaseWrapper(BaseEstimator):
         if accepted is None:  # **kwargs: scikeras's three extras, and everything given
             return {**given, "meta": self._meta(), "compile_kwargs": self._compile_arguments(), "params": params}
         routing.reject_unknown(given, accepted - set(BUILD_EXTRAS), f"The build function {name!r}")
-        extras = {"meta": self._meta, "compile_kwargs": self._compile_arguments, "params": lambda: params, "X": lambda: inputs}
+        extras = {
+            "meta": self._meta,
+            "compile_kwargs": self._compile_arguments,
+            "params": lambda: params,
+            "X": lambda: inputs,
+        }
         return {**given, **{k: make() for k, make in extras.items() if k in accepted}}
 
     def _build_model(self, inputs):
@@ -305,7 +325,11 @@ class BaseWrapper(BaseEstimator):
 
         build = self._build_function()
         if self.build_fn is not None:
-            warnings.warn("``build_fn`` will be renamed to ``model``: pass model= (build_fn is scikeras's old name).", UserWarning, stacklevel=2)
+            warnings.warn(
+                "``build_fn`` will be renamed to ``model``: pass model= (build_fn is scikeras's old name).",
+                UserWarning,
+                stacklevel=2,
+            )
         model = build if isinstance(build, keras.Model) else build(**self._build_kwargs(build, inputs))
         if not isinstance(model, keras.Model):
             raise TypeError(f"The build function must return a keras.Model, got {type(model).__name__}.")
@@ -459,7 +483,9 @@ class BaseWrapper(BaseEstimator):
         """Train the current model for one more epoch (building it on the first call)."""
         for name in ("epochs", "initial_epoch"):
             if name in kwargs:
-                raise TypeError(f"Invalid argument `{name}` to `partial_fit`: it always trains one epoch from the current one.")
+                raise TypeError(
+                    f"Invalid argument `{name}` to `partial_fit`: it always trains one epoch from the current one."
+                )
         return self._fit(X, y, sample_weight, {**kwargs, "epochs": 1}, keep_model=True, continue_history=True)
 
     def _raw_predict(self, X, **kwargs):
@@ -469,7 +495,9 @@ class BaseWrapper(BaseEstimator):
         options = {"batch_size": self.batch_size, "verbose": 0, **self._stage_arguments("predict"), **kwargs}
         inputs = self._model_inputs(X)
         options["batch_size"] = _whole_batch(options["batch_size"], inputs, "batch_size")
-        options["callbacks"] = self._callbacks("predict") + keras_args.callbacks(options.pop("callbacks", None), {}, "predict's callbacks")
+        options["callbacks"] = self._callbacks("predict") + keras_args.callbacks(
+            options.pop("callbacks", None), {}, "predict's callbacks"
+        )
         return predict(self.model_, inputs, **options)
 
     def _decoded_output(self, raw):
@@ -545,7 +573,9 @@ class BaseWrapper(BaseEstimator):
             return None
         weights = check_array(sample_weight, ensure_2d=False, dtype=np.float32, copy=True, input_name="sample_weight")
         if weights.shape != (len(y),):
-            raise ValueError(f"sample_weight has shape {weights.shape}; it needs one weight per sample, shape ({len(y)},).")
+            raise ValueError(
+                f"sample_weight has shape {weights.shape}; it needs one weight per sample, shape ({len(y)},)."
+            )
         if np.any(weights < 0):
             raise ValueError("Negative values in data passed to sample_weight; weights must be 0 or more.")
         if not np.any(weights):
@@ -597,7 +627,9 @@ def _check_column_types(X) -> None:
         return
     dtypes = getattr(X, "dtypes", None)
     if dtypes is not None and hasattr(dtypes, "items"):  # a DataFrame
-        columns = [name for name, dtype in dtypes.items() if dtype.kind not in "biuf" and _holds_text(X[name].to_numpy())]
+        columns = [
+            name for name, dtype in dtypes.items() if dtype.kind not in "biuf" and _holds_text(X[name].to_numpy())
+        ]
         where = f"column {columns[0]!r}" if columns else None
     else:
         array = np.asarray(X)
@@ -661,7 +693,9 @@ def _whole_batch(batch_size, inputs, name):
         return batch_size
     first = next(iter(inputs.values()), None) if isinstance(inputs, dict) else inputs
     if not hasattr(first, "shape"):
-        raise ValueError(f"`{name}=-1` requires that `X` implement `shape`; the feature encoder gave {type(inputs).__name__}.")
+        raise ValueError(
+            f"`{name}=-1` requires that `X` implement `shape`; the feature encoder gave {type(inputs).__name__}."
+        )
     return int(first.shape[0])
 
 

@@ -75,7 +75,9 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             return balanced_class_weights(y, self.classes_)
         missing = set(np.unique(y).tolist()) - set(self.class_weight)
         if missing:
-            raise ValueError(f"class_weight has no weight for classes {sorted(missing)}; give every class a weight or use 'balanced'.")
+            raise ValueError(
+                f"class_weight has no weight for classes {sorted(missing)}; give every class a weight or use 'balanced'."
+            )
         return dict(self.class_weight)
 
     def fit(self, X, y, sample_weight=None, **kwargs):

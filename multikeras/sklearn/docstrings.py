@@ -92,5 +92,9 @@ def assemble(summary: str, attributes, **fill) -> str:
     """A numpydoc docstring: ``summary``, every parameter (``fill`` completes the templates),
     then the fitted ``attributes`` named."""
     parameters = [text.format(**fill) if "{" in text else text for text in PARAMETERS.values()]
-    body = [inspect.cleandoc(summary), _section("Parameters", parameters), _section("Attributes", [ATTRIBUTES[a] for a in attributes])]
+    body = [
+        inspect.cleandoc(summary),
+        _section("Parameters", parameters),
+        _section("Attributes", [ATTRIBUTES[a] for a in attributes]),
+    ]
     return "\n\n".join(body) + "\n"

@@ -74,7 +74,9 @@ class ClassLabelEncoder(TransformerMixin, BaseEstimator):
             return y.astype(FLOAT)
         if y.ndim == 2:
             if y.shape[1] != 1:
-                raise ValueError(f"y has {y.shape[1]} columns (features) of labels, but the classifier was fitted on 1; pass y as in the first fit.")
+                raise ValueError(
+                    f"y has {y.shape[1]} columns (features) of labels, but the classifier was fitted on 1; pass y as in the first fit."
+                )
             y = y[:, 0]
         codes = np.searchsorted(self.classes_, y)
         unknown = (codes >= self.n_classes_) | (self.classes_[np.minimum(codes, self.n_classes_ - 1)] != y)
@@ -101,7 +103,9 @@ class ClassLabelEncoder(TransformerMixin, BaseEstimator):
         if self.kind_ == "binary" and proba.shape[1] == 1 and self.n_classes_ == 2:
             proba = np.hstack([1.0 - proba, proba])  # one sigmoid unit gives P(class 1)
         if return_proba:
-            return proba[:, 0] if proba.shape[1] == 1 and self.n_classes_ != 1 else proba  # a one-unit model's own output
+            return (
+                proba[:, 0] if proba.shape[1] == 1 and self.n_classes_ != 1 else proba
+            )  # a one-unit model's own output
         if self.kind_ == "multilabel-indicator":
             return np.round(proba).astype(int)
         winners = np.argmax(proba, axis=1)
@@ -131,7 +135,9 @@ class RegressionTargetEncoder(TransformerMixin, BaseEstimator):
         y = np.asarray(y, dtype=FLOAT)
         outputs = 1 if y.ndim == 1 else y.shape[1]
         if outputs != self.n_outputs_:
-            raise ValueError(f"Detected ``y`` to have {outputs} outputs, but the regressor was fitted on {self.n_outputs_}; pass y as in the first fit.")
+            raise ValueError(
+                f"Detected ``y`` to have {outputs} outputs, but the regressor was fitted on {self.n_outputs_}; pass y as in the first fit."
+            )
         return y
 
     def inverse_transform(self, raw):
@@ -139,4 +145,8 @@ class RegressionTargetEncoder(TransformerMixin, BaseEstimator):
         return raw.reshape(len(raw)) if self.target_type_ == "continuous" else raw.reshape(len(raw), -1)
 
     def get_metadata(self) -> dict:
-        return {"n_outputs_": self.n_outputs_, "n_outputs_expected_": self.n_outputs_expected_, "target_type_": self.target_type_}
+        return {
+            "n_outputs_": self.n_outputs_,
+            "n_outputs_expected_": self.n_outputs_expected_,
+            "target_type_": self.target_type_,
+        }

@@ -72,7 +72,8 @@ class KFoldEnsemble(BaseEstimator):
             self.classes_ = np.unique(y)
         folds = list(self._splitter().split(X, y))
         results = Parallel(n_jobs=self.n_jobs)(
-            delayed(fit_split)(clone(self.estimator), X, y, train, valid, self.patience, fit_params) for train, valid in folds
+            delayed(fit_split)(clone(self.estimator), X, y, train, valid, self.patience, fit_params)
+            for train, valid in folds
         )
         self.estimators_ = [model for model, _, _ in results]
         self.fold_scores_ = np.array([score for _, score, _ in results])

@@ -40,7 +40,9 @@ def resolve(fit_store) -> FitStore | None:
         return fit_store
     if isinstance(fit_store, (str, os.PathLike)):
         return FitStore(fit_store)
-    raise TypeError(f"fit_store must be a folder path or a FitStore, got {type(fit_store).__name__}; e.g. fit_store='runs/fits'.")
+    raise TypeError(
+        f"fit_store must be a folder path or a FitStore, got {type(fit_store).__name__}; e.g. fit_store='runs/fits'."
+    )
 
 
 def _versions() -> dict:
@@ -144,7 +146,11 @@ class FitStore:
         except FileNotFoundError:
             return False
         except Exception as err:  # a damaged entry is refitted, not fatal
-            warnings.warn(f"fit store entry {str(path)!r} is unreadable ({type(err).__name__}: {err}); fitting again", RuntimeWarning, stacklevel=3)
+            warnings.warn(
+                f"fit store entry {str(path)!r} is unreadable ({type(err).__name__}: {err}); fitting again",
+                RuntimeWarning,
+                stacklevel=3,
+            )
             self._log("unreadable", key, error=f"{type(err).__name__}: {err}")
             return False
         estimator.__setstate__({**estimator.__dict__, **state})
@@ -170,7 +176,16 @@ class FitStore:
 
     def _log(self, event: str, key: FitKey, **extra) -> None:
         """One line per event, appended whole (O_APPEND), so workers can share the journal."""
-        line = json.dumps({"event": event, "key": key.digest, "estimator": key.estimator, "pid": os.getpid(), "time": time.time(), **extra})
+        line = json.dumps(
+            {
+                "event": event,
+                "key": key.digest,
+                "estimator": key.estimator,
+                "pid": os.getpid(),
+                "time": time.time(),
+                **extra,
+            }
+        )
         self.directory.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.directory / JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:

@@ -9,7 +9,16 @@ from __future__ import annotations
 import difflib
 import inspect
 
-__all__ = ["PREFIXES", "UnexpectedArgument", "is_routed", "routed", "own", "accepted_names", "reject_unknown", "construct"]
+__all__ = [
+    "PREFIXES",
+    "UnexpectedArgument",
+    "is_routed",
+    "routed",
+    "own",
+    "accepted_names",
+    "reject_unknown",
+    "construct",
+]
 
 PREFIXES = ("model", "optimizer", "loss", "metrics", "callbacks", "fit", "predict", "compile", "score")
 
@@ -52,7 +61,9 @@ def reject_unknown(names, valid, where: str) -> None:
             continue
         hint = difflib.get_close_matches(name, valid, n=1)
         suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
-        raise UnexpectedArgument(f"{where} got an unexpected keyword argument {name!r}.{suggestion} Valid: {', '.join(valid) or 'none'}.")
+        raise UnexpectedArgument(
+            f"{where} got an unexpected keyword argument {name!r}.{suggestion} Valid: {', '.join(valid) or 'none'}."
+        )
 
 
 def construct(spec, params: dict, from_name, base: dict | None = None):

@@ -67,7 +67,9 @@ def _sample_std(values) -> float:
     return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
 
 
-def evaluate_on_splits(estimator, X, y, n_splits=10, test_size=0.2, random_state=None, patience=5, n_jobs=None, **fit_params):
+def evaluate_on_splits(
+    estimator, X, y, n_splits=10, test_size=0.2, random_state=None, patience=5, n_jobs=None, **fit_params
+):
     """Score ``estimator`` on ``n_splits`` random splits; see the module docstring.
 
     ``estimator`` is a multikeras KerasClassifier/KerasRegressor (its ``epochs`` is the cap

@@ -53,7 +53,11 @@ def test_shuffled_batches_reorder_rows_from_numpys_generator_at_each_epoch():
 
 
 def test_fit_inputs_move_what_a_pydataset_carries_into_it():
-    x, y, kwargs = fit_inputs(sparse.csr_matrix(X), Y, {"batch_size": 10, "validation_split": 0.2, "sample_weight": np.ones(90), "shuffle": True, "epochs": 1})
+    x, y, kwargs = fit_inputs(
+        sparse.csr_matrix(X),
+        Y,
+        {"batch_size": 10, "validation_split": 0.2, "sample_weight": np.ones(90), "shuffle": True, "epochs": 1},
+    )
     assert y is None and isinstance(x, DenseBatches) and x.rows == 72 and x.batch_size == 10 and x.shuffle
     assert kwargs["shuffle"] is False and set(kwargs) == {"shuffle", "epochs", "validation_data"}
     assert isinstance(kwargs["validation_data"], DenseBatches) and kwargs["validation_data"].rows == 18
@@ -74,7 +78,11 @@ def test_a_sparse_x_trains_and_predicts_as_the_dense_one(extra):
 
 
 def test_seeded_shuffled_sparse_fits_repeat_and_the_seed_matters():
-    first, again, other = _fit(sparse.csr_matrix(X), seed=1), _fit(sparse.csr_matrix(X), seed=1), _fit(sparse.csr_matrix(X), seed=2)
+    first, again, other = (
+        _fit(sparse.csr_matrix(X), seed=1),
+        _fit(sparse.csr_matrix(X), seed=1),
+        _fit(sparse.csr_matrix(X), seed=2),
+    )
     np.testing.assert_array_equal(first[0]["loss"], again[0]["loss"])
     assert first[0]["loss"] != other[0]["loss"]
 

@@ -31,14 +31,21 @@ def test_the_switch_can_name_a_directory(tmp_path):
     assert env["JAX_COMPILATION_CACHE_MAX_SIZE"] == str(compile_cache.MAX_BYTES)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed in this env; the cache is JAX's")
+@pytest.mark.skipif(
+    importlib.util.find_spec("jax") is None, reason="JAX is not installed in this env; the cache is JAX's"
+)
 def test_a_jax_fit_fills_the_cache_and_a_second_process_reuses_it(tmp_path):
     code = (
         "import multikeras\nfrom multikeras.recipes import regression_mlp as r\n"
         "(X, y), _, _ = r.load_data()\nmodel = r.build_model(**r.data_hparams(X))\n"
         "multikeras.fit(model, X, y, epochs=1, verbose=0)\n"
     )
-    env = {"KERAS_BACKEND": "jax", "XDG_CACHE_HOME": str(tmp_path), "JAX_COMPILATION_CACHE_DIR": None, "MULTIKERAS_JAX_CACHE": None}
+    env = {
+        "KERAS_BACKEND": "jax",
+        "XDG_CACHE_HOME": str(tmp_path),
+        "JAX_COMPILATION_CACHE_DIR": None,
+        "MULTIKERAS_JAX_CACHE": None,
+    }
     first = run_python(code, env)
     assert first.returncode == 0, first.stderr[-2000:]
     entries = sorted(p.name for p in (tmp_path / "multikeras" / "jax").iterdir())
@@ -65,11 +72,17 @@ for fold in range(2):  # two folds: same architecture, different adapted statist
 """
 
 
-@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed in this env; the cache is JAX's")
+@pytest.mark.skipif(
+    importlib.util.find_spec("jax") is None, reason="JAX is not installed in this env; the cache is JAX's"
+)
 def test_folds_of_one_architecture_share_compiled_programs(tmp_path):
-    result = run_python(_FOLDS, {"KERAS_BACKEND": "jax", "MULTIKERAS_JAX_CACHE": str(tmp_path), "JAX_COMPILATION_CACHE_DIR": None})
+    result = run_python(
+        _FOLDS, {"KERAS_BACKEND": "jax", "MULTIKERAS_JAX_CACHE": str(tmp_path), "JAX_COMPILATION_CACHE_DIR": None}
+    )
     assert result.returncode == 0, result.stderr[-2000:]
-    (_, first, first_diff), (second, _, second_diff) = [line.split() for line in result.stdout.strip().splitlines()[-2:]]
+    (_, first, first_diff), (second, _, second_diff) = [
+        line.split() for line in result.stdout.strip().splitlines()[-2:]
+    ]
     assert int(first) > 0 and int(second) == int(first)  # the second fold's fit and predict compiled nothing new
     assert float(first_diff) < 1e-6 and float(second_diff) < 1e-6  # statistics read as inputs: same predictions
 

@@ -3,10 +3,10 @@
 import re
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
-import keras
 import multikeras
 from multikeras.backends import keras_internals
 
@@ -18,14 +18,18 @@ PRIVATE_ATTRIBUTES = {name for _, name in keras_internals.PRIVATE_NAMES if name.
 
 def test_every_private_name_multikeras_uses_exists_in_this_keras():
     gone = keras_internals.missing()
-    assert not gone, f"Keras {keras.__version__} no longer has {', '.join(gone)}; update multikeras/backends/keras_internals.py"
+    assert not gone, (
+        f"Keras {keras.__version__} no longer has {', '.join(gone)}; update multikeras/backends/keras_internals.py"
+    )
 
 
 def test_the_torch_private_names_exist_when_keras_runs_torch(backend):
     if backend != "torch":
         pytest.skip("Keras imports its torch modules only on the torch backend; this env runs another")
     gone = keras_internals.missing(keras_internals.TORCH_PRIVATE_NAMES)
-    assert not gone, f"Keras {keras.__version__} no longer has {', '.join(gone)}; update multikeras/backends/keras_internals.py"
+    assert not gone, (
+        f"Keras {keras.__version__} no longer has {', '.join(gone)}; update multikeras/backends/keras_internals.py"
+    )
 
 
 def test_instance_attributes_exist_on_live_objects(tmp_path):
@@ -46,11 +50,14 @@ def test_instance_attributes_exist_on_live_objects(tmp_path):
             "Mean metric wrapper": keras.metrics.MeanAbsoluteError(),
         }
     )
-    assert not gone, f"Keras {keras.__version__} no longer has {', '.join(gone)}; update multikeras/backends/keras_internals.py"
+    assert not gone, (
+        f"Keras {keras.__version__} no longer has {', '.join(gone)}; update multikeras/backends/keras_internals.py"
+    )
 
 
 def test_no_module_but_keras_internals_names_keras_private_api():
-    pattern = re.compile(r"keras\.src|\.(%s)\b" % "|".join(sorted(PRIVATE_ATTRIBUTES)))
+    names = "|".join(sorted(PRIVATE_ATTRIBUTES))
+    pattern = re.compile(rf"keras\.src|\.({names})\b")
     offenders = [
         f"{path.relative_to(PACKAGE.parent)}:{number}"
         for path in PACKAGE.rglob("*.py")

@@ -19,8 +19,20 @@ from multikeras.backends import patches
 
 PACKAGE = Path(multikeras.__file__).parent
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "patches.md"
-CALLS = {"sys.meta_path.insert", "sys.meta_path.remove", "sys.meta_path.append", "signal.signal", "sys.settrace", "sys.setprofile",
-         "np.random.seed", "numpy.random.seed", "torch.manual_seed", "random.seed", "tf.random.set_seed", "keras.utils.set_random_seed"}
+CALLS = {
+    "sys.meta_path.insert",
+    "sys.meta_path.remove",
+    "sys.meta_path.append",
+    "signal.signal",
+    "sys.settrace",
+    "sys.setprofile",
+    "np.random.seed",
+    "numpy.random.seed",
+    "torch.manual_seed",
+    "random.seed",
+    "tf.random.set_seed",
+    "keras.utils.set_random_seed",
+}
 ENVIRON_METHODS = {"setdefault", "pop", "update", "clear", "__setitem__"}
 
 # Writes that are not patches: our own objects, or Keras's and scikit-learn's own protocols used as documented.
@@ -68,7 +80,9 @@ def _writes(tree):
         elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
             targets = [node.target]
         for target in [t for top in targets for t in (top.elts if isinstance(top, ast.Tuple) else [top])]:
-            if isinstance(target, ast.Attribute) and not (isinstance(target.value, ast.Name) and target.value.id in ("self", "cls")):
+            if isinstance(target, ast.Attribute) and not (
+                isinstance(target.value, ast.Name) and target.value.id in ("self", "cls")
+            ):
                 yield ast.unparse(target)
             elif isinstance(target, ast.Subscript) and _is_environ(target.value):
                 yield ast.unparse(target)
@@ -95,7 +109,9 @@ def _sites_in_code(package=PACKAGE) -> set:
 def test_every_write_to_another_library_is_a_registered_patch_or_listed_as_none():
     registered = {site for patch in patches.PATCHES for site in patch.sites}
     unregistered = _sites_in_code() - registered - set(NOT_PATCHES)
-    assert not unregistered, f"register these in multikeras/backends/patches.py (or list them in NOT_PATCHES with why): {sorted(unregistered)}"
+    assert not unregistered, (
+        f"register these in multikeras/backends/patches.py (or list them in NOT_PATCHES with why): {sorted(unregistered)}"
+    )
 
 
 def test_every_registered_site_is_still_in_the_code():
@@ -121,7 +137,9 @@ def test_multikeras_patches_prints_every_record_and_the_page_is_current():
     assert {patch.scope for patch in patches.PATCHES} <= {"process", "call", "object"}
     if not PAGE.exists():
         pytest.skip("docs/patches.md is not beside this copy of the tests")
-    assert PAGE.read_text() == patches.render(), "docs/patches.md is stale: run python -m multikeras.backends.patches --write docs/patches.md"
+    assert PAGE.read_text() == patches.render(), (
+        "docs/patches.md is stale: run python -m multikeras.backends.patches --write docs/patches.md"
+    )
 
 
 SNAPSHOT = r"""
@@ -178,7 +196,9 @@ def test_what_a_fit_changes_in_keras_at_run_time_is_registered(backend):
 
     def snapshot(mode):
         env = {**os.environ, "MULTIKERAS_ONLY_BACKEND": backend}
-        done = subprocess.run([sys.executable, "-c", SNAPSHOT, mode], env=env, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-c", SNAPSHOT, mode], env=env, capture_output=True, text=True, timeout=300
+        )
         assert done.returncode == 0, done.stderr[-3000:]
         return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -187,8 +207,16 @@ def test_what_a_fit_changes_in_keras_at_run_time_is_registered(backend):
     before, after = without["found"], with_multikeras["found"]
     changed = {aliases.get(key, key) for key in before.keys() & after.keys() if before[key] != after[key]}
     loaded_without = set(without["modules"].values())  # a module only multikeras loads adds names, not changes
-    changed |= {aliases.get(key, key) for key in after.keys() - before.keys() if with_multikeras["modules"][key] in loaded_without}
-    registered = {aliases.get(target, target) for patch in patches.PATCHES if patch.scope == "process" for target in patch.runtime}
-    assert changed <= registered, f"changed in Keras but not registered as a process-wide patch: {sorted(changed - registered)}"
+    changed |= {
+        aliases.get(key, key)
+        for key in after.keys() - before.keys()
+        if with_multikeras["modules"][key] in loaded_without
+    }
+    registered = {
+        aliases.get(target, target) for patch in patches.PATCHES if patch.scope == "process" for target in patch.runtime
+    }
+    assert changed <= registered, (
+        f"changed in Keras but not registered as a process-wide patch: {sorted(changed - registered)}"
+    )
     if backend == "torch":
         assert {"keras.src.backend.torch.trainer.TorchTrainer.fit"} <= changed  # the scan sees the one it must

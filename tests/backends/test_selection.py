@@ -20,7 +20,10 @@ def test_unknown_backend_lists_valid_ones_and_suggests():
         mk_backend.normalize_backend("troch")
 
 
-@pytest.mark.fault('use_backend(another) after Keras is imported', 'RuntimeError: cannot switch, pointing to multikeras compare; the current one is fine')
+@pytest.mark.fault(
+    "use_backend(another) after Keras is imported",
+    "RuntimeError: cannot switch, pointing to multikeras compare; the current one is fine",
+)
 def test_switching_after_keras_is_imported_raises_and_points_to_the_runner(backend):
     import keras  # noqa: F401
 

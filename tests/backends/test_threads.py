@@ -5,7 +5,7 @@ from multikeras.backends import threads
 from ..conftest import run_python
 
 
-@pytest.mark.fault('OMP_NUM_THREADS=lots', 'ValueError: OMP_NUM_THREADS must be a whole number')
+@pytest.mark.fault("OMP_NUM_THREADS=lots", "ValueError: OMP_NUM_THREADS must be a whole number")
 def test_budget_comes_from_multikeras_threads_then_omp():
     assert threads.thread_budget({"MULTIKERAS_THREADS": "2", "OMP_NUM_THREADS": "1"}) == 2
     assert threads.thread_budget({"OMP_NUM_THREADS": "1"}) == 1

@@ -14,7 +14,20 @@ import time
 import pytest
 
 EPOCHS = 8
-COMMAND = [sys.executable, "-m", "multikeras.cli", "run", "regression_mlp", "--epochs", str(EPOCHS), "--batch-size", "4", "--seed", "3", "--json"]
+COMMAND = [
+    sys.executable,
+    "-m",
+    "multikeras.cli",
+    "run",
+    "regression_mlp",
+    "--epochs",
+    str(EPOCHS),
+    "--batch-size",
+    "4",
+    "--seed",
+    "3",
+    "--json",
+]
 
 
 def _run(extra=()):
@@ -25,13 +38,17 @@ def _run(extra=()):
 
 def _kill_after_epoch(backup_dir, epoch):
     """Start a run, wait until its backup holds ``epoch``, then SIGKILL it a moment into the next."""
-    process = subprocess.Popen(COMMAND + ["--backup-dir", str(backup_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        COMMAND + ["--backup-dir", str(backup_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     state = backup_dir / "backup.json"
     deadline = time.monotonic() + 240
     try:
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                pytest.fail(f"the run ended (rc {process.returncode}) before it could be killed: {process.stderr.read()[-2000:]}")
+                pytest.fail(
+                    f"the run ended (rc {process.returncode}) before it could be killed: {process.stderr.read()[-2000:]}"
+                )
             try:
                 if json.loads(state.read_text())["epoch"] >= epoch:
                     break
@@ -49,7 +66,10 @@ def _kill_after_epoch(backup_dir, epoch):
     return json.loads(state.read_text())["epoch"]
 
 
-@pytest.mark.fault('multikeras run --backup-dir SIGKILLed after epoch 2, then rerun', "resumes from the last backed-up epoch; final metric equal to an uninterrupted run's; backup removed")
+@pytest.mark.fault(
+    "multikeras run --backup-dir SIGKILLed after epoch 2, then rerun",
+    "resumes from the last backed-up epoch; final metric equal to an uninterrupted run's; backup removed",
+)
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX-only")
 def test_a_killed_run_resumes_and_matches_an_uninterrupted_one(tmp_path):
     uninterrupted = _run()
@@ -63,12 +83,12 @@ def test_a_killed_run_resumes_and_matches_an_uninterrupted_one(tmp_path):
     assert not backup_dir.exists()  # a finished run clears its backup, so the next run starts afresh
 
 
-@pytest.mark.fault('a backup.json that is not JSON', 'ValueError: the backup is unreadable; delete it')
+@pytest.mark.fault("a backup.json that is not JSON", "ValueError: the backup is unreadable; delete it")
 def test_backup_state_names_a_whole_weights_file(tmp_path):
     """What a reader finds between any two epochs: the state file and the one file it names."""
+    import keras
     import numpy as np
 
-    import keras
     import multikeras
     from multikeras.callbacks import BackupAndRestore
 
@@ -86,11 +106,14 @@ def test_backup_state_names_a_whole_weights_file(tmp_path):
         multikeras.fit(model, x, y, epochs=4, batch_size=4, callbacks=[BackupAndRestore(tmp_path)], verbose=0)
 
 
-@pytest.mark.fault('BackupAndRestore while the weights turn NaN', 'NonFiniteWeightsWarning; the backup state still names the last finite epoch')
+@pytest.mark.fault(
+    "BackupAndRestore while the weights turn NaN",
+    "NonFiniteWeightsWarning; the backup state still names the last finite epoch",
+)
 def test_a_backup_never_replaces_a_finite_model_with_a_nan_one(tmp_path):
+    import keras
     import numpy as np
 
-    import keras
     import multikeras
     from multikeras.callbacks import BackupAndRestore
     from multikeras.callbacks.checkpoints import NonFiniteWeightsWarning
@@ -101,7 +124,9 @@ def test_a_backup_never_replaces_a_finite_model_with_a_nan_one(tmp_path):
     x = np.random.default_rng(0).normal(size=(16, 3)).astype("float32") * 1e3
     y = x[:, 0]
     backup = BackupAndRestore(tmp_path, delete_checkpoint=False)
-    diverge = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: model.optimizer.learning_rate.assign(1e30))
+    diverge = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: model.optimizer.learning_rate.assign(1e30)
+    )
     with pytest.warns(NonFiniteWeightsWarning, match="backup in"):
         multikeras.fit(model, x, y, epochs=3, batch_size=4, callbacks=[backup, diverge], verbose=0, nan_guard=False)
     state = json.loads((tmp_path / "backup.json").read_text())

@@ -1,7 +1,7 @@
+import keras
 import numpy as np
 import pytest
 
-import keras
 import multikeras
 from multikeras.callbacks import ModelCheckpoint
 from multikeras.callbacks.checkpoints import NonFiniteWeightsWarning
@@ -27,7 +27,10 @@ def test_checkpoint_keeps_the_best_epoch(tmp_path, name, weights_only):
     assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary files left behind
 
 
-@pytest.mark.fault('an interrupt halfway through writing a checkpoint', 'the interrupt propagates; the previous file loads and predicts as before; no temporary left')
+@pytest.mark.fault(
+    "an interrupt halfway through writing a checkpoint",
+    "the interrupt propagates; the previous file loads and predicts as before; no temporary left",
+)
 def test_a_crash_mid_checkpoint_leaves_the_previous_file_loadable(tmp_path, monkeypatch):
     model = _model()
     path = tmp_path / "model.keras"
@@ -51,7 +54,10 @@ def _diverge(model):
     model.optimizer.learning_rate.assign(1e30)
 
 
-@pytest.mark.fault('ModelCheckpoint (every epoch) while the weights turn NaN', 'NonFiniteWeightsWarning; the file keeps the last finite model')
+@pytest.mark.fault(
+    "ModelCheckpoint (every epoch) while the weights turn NaN",
+    "NonFiniteWeightsWarning; the file keeps the last finite model",
+)
 @pytest.mark.parametrize("name", ["last.keras", "last.weights.h5"])
 def test_a_checkpoint_never_replaces_a_finite_model_with_a_nan_one(tmp_path, name):
     model = _model()
@@ -61,5 +67,14 @@ def test_a_checkpoint_never_replaces_a_finite_model_with_a_nan_one(tmp_path, nam
     good = path.read_bytes()
     _diverge(model)
     with pytest.warns(NonFiniteWeightsWarning, match="keeps the last finite model"):
-        multikeras.fit(model, DATA[0] * 1e3, DATA[0][:, 0] * 1e3, epochs=2, batch_size=8, callbacks=[checkpoint], verbose=0, nan_guard=False)
+        multikeras.fit(
+            model,
+            DATA[0] * 1e3,
+            DATA[0][:, 0] * 1e3,
+            epochs=2,
+            batch_size=8,
+            callbacks=[checkpoint],
+            verbose=0,
+            nan_guard=False,
+        )
     assert path.read_bytes() == good

@@ -1,12 +1,11 @@
+import keras
 import numpy as np
 import pytest
 
-import keras
 import multikeras
+from multikeras import registry
 from multikeras.callbacks import LRFinder
 from multikeras.training import lr_range_test
-
-from multikeras import registry
 
 
 def test_rate_grows_exponentially_and_the_loss_turns_up():
@@ -26,13 +25,22 @@ def test_batch_losses_undo_the_running_mean():
     model.compile("sgd", "mse")
     x = np.ones((40, 1), "float32")
     finder = LRFinder(min_lr=1e-9, max_lr=1e-8)  # too small to move the weights
-    multikeras.fit(model, x, np.arange(1, 41, dtype="float32"), batch_size=10, epochs=1, shuffle=False, callbacks=[finder], verbose=0)
+    multikeras.fit(
+        model,
+        x,
+        np.arange(1, 41, dtype="float32"),
+        batch_size=10,
+        epochs=1,
+        shuffle=False,
+        callbacks=[finder],
+        verbose=0,
+    )
     expected = [np.mean(np.arange(1 + 10 * i, 11 + 10 * i) ** 2) for i in range(4)]
     np.testing.assert_allclose(finder.losses, expected, rtol=1e-4)
 
 
-@pytest.mark.fault('LRFinder(min_lr=0.01, max_lr=1e-3)', 'ValueError: max_lr (0.001) must be above min_lr')
-@pytest.mark.fault('LRFinder(steps=1)', 'ValueError: steps must be at least 2')
+@pytest.mark.fault("LRFinder(min_lr=0.01, max_lr=1e-3)", "ValueError: max_lr (0.001) must be above min_lr")
+@pytest.mark.fault("LRFinder(steps=1)", "ValueError: steps must be at least 2")
 def test_bad_ranges_are_named():
     with pytest.raises(ValueError, match=r"max_lr \(0.001\) must be above min_lr"):
         LRFinder(min_lr=0.01, max_lr=1e-3)

@@ -1,6 +1,6 @@
+import keras
 import numpy as np
 
-import keras
 import multikeras
 from multikeras.callbacks import ValTrainRatio
 

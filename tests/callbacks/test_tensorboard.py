@@ -1,7 +1,6 @@
-
+import keras
 import numpy as np
 
-import keras
 import multikeras
 from multikeras.callbacks import TensorBoard
 
@@ -11,7 +10,9 @@ def test_event_files_read_back_with_tensorboards_own_reader(tmp_path):
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation="softmax")])
     model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
     x, y = np.random.default_rng(0).normal(size=(32, 3)).astype("float32"), np.arange(32) % 2
-    history = multikeras.fit(model, x, y, validation_split=0.25, epochs=3, batch_size=8, callbacks=[TensorBoard(tmp_path)], verbose=0)
+    history = multikeras.fit(
+        model, x, y, validation_split=0.25, epochs=3, batch_size=8, callbacks=[TensorBoard(tmp_path)], verbose=0
+    )
 
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 

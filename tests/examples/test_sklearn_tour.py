@@ -11,5 +11,11 @@ def test_the_sklearn_tour_runs_and_reports_every_model():
     assert result.returncode == 0, result.stderr[-2000:]
     out = result.stdout
     assert "grid search best" in out
-    for name in ("regression_mlp", "wide_deep", "random_forest", "kfold_ensemble(regression_mlp)", "stack(mlp, wide_deep, forest -> ridge)"):
+    for name in (
+        "regression_mlp",
+        "wide_deep",
+        "random_forest",
+        "kfold_ensemble(regression_mlp)",
+        "stack(mlp, wide_deep, forest -> ridge)",
+    ):
         assert f"\n{name} " in out, out

@@ -2,9 +2,9 @@
 
 import copy
 
+import keras
 import numpy as np
 
-import keras
 import multikeras
 from multikeras.predicting import flatten_predictions
 

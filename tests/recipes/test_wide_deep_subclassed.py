@@ -22,7 +22,10 @@ def test_subclass_reloads_as_its_own_class_with_its_config(tmp_path):
     np.testing.assert_allclose(reloaded.predict(X_test, verbose=0), model.predict(X_test, verbose=0), atol=1e-6)
 
 
-@pytest.mark.fault('wide_deep_subclassed.build_model() without its data, then fit', 'NotAdaptedError naming both Normalization layers and build_model(**data_hparams(X_train))')
+@pytest.mark.fault(
+    "wide_deep_subclassed.build_model() without its data, then fit",
+    "NotAdaptedError naming both Normalization layers and build_model(**data_hparams(X_train))",
+)
 def test_built_without_data_it_refuses_to_train_instead_of_training_into_nan():
     (X_train, y_train), _, _ = wide_deep_subclassed.load_data("embedded")
     model = wide_deep_subclassed.build_model()

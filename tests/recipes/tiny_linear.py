@@ -8,8 +8,9 @@ never heard of runs through `run`, `compare` and the scikit-learn wrappers once 
 """
 
 ## Setup
-import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 import keras
+
+import multikeras  # noqa: F401  (selects the backend before Keras loads; torch by default)
 from multikeras import hparams, scoring
 from multikeras.recipes._housing import housing_splits
 

@@ -4,15 +4,13 @@
 and every candidate's mean score to OUT.json when the search finishes.
 """
 
-import json
 import sys
 
-import numpy as np
-
-import multikeras  # noqa: F401  (selects the backend before Keras loads)
 import keras
+import numpy as np
 from sklearn.model_selection import GridSearchCV
 
+import multikeras  # noqa: F401  (selects the backend before Keras loads)
 from multikeras.atomic_io import write_json
 from multikeras.sklearn import KerasRegressor
 
@@ -22,7 +20,9 @@ FITS = 3 * 3 * FOLDS + 1  # candidates x folds, plus the refit
 
 
 def mlp(meta, hidden=8):
-    return keras.Sequential([keras.Input((meta["n_features_in_"],)), keras.layers.Dense(hidden, activation="relu"), keras.layers.Dense(1)])
+    return keras.Sequential(
+        [keras.Input((meta["n_features_in_"],)), keras.layers.Dense(hidden, activation="relu"), keras.layers.Dense(1)]
+    )
 
 
 def data():
@@ -32,7 +32,9 @@ def data():
 
 
 def search(store, n_jobs=None):
-    estimator = KerasRegressor(mlp, optimizer="adam", epochs=8, batch_size=16, verbose=0, random_state=0, fit_store=store)
+    estimator = KerasRegressor(
+        mlp, optimizer="adam", epochs=8, batch_size=16, verbose=0, random_state=0, fit_store=store
+    )
     return GridSearchCV(estimator, GRID, cv=FOLDS, n_jobs=n_jobs).fit(*data())
 
 

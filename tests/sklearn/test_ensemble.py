@@ -9,6 +9,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from multikeras.sklearn import KFoldEnsemble
+
 from .models import keras_classifier, keras_regressor, mlp
 
 X_CLF, Y_CLF = make_classification(n_samples=150, n_features=6, n_informative=4, n_classes=3, random_state=1)
@@ -62,7 +63,7 @@ def test_is_a_regular_estimator_clone_pickle_search():
 
 
 @pytest.mark.fault("KFoldEnsemble(refit='best')", "ValueError: refit must be None or 'mean_epochs'")
-@pytest.mark.fault('KFoldEnsemble(n_splits=1)', 'ValueError: n_splits must be at least 2')
+@pytest.mark.fault("KFoldEnsemble(n_splits=1)", "ValueError: n_splits must be at least 2")
 def test_bad_parameters_are_named():
     with pytest.raises(ValueError, match="refit must be None or 'mean_epochs'"):
         KFoldEnsemble(keras_reg(), refit="best").fit(X_REG, Y_REG)
@@ -73,12 +74,14 @@ def test_bad_parameters_are_named():
 def test_stacking_a_keras_model_with_a_forest():
     stack = StackingRegressor(
         [("keras", keras_reg(epochs=3)), ("forest", RandomForestRegressor(n_estimators=10, random_state=0))],
-        final_estimator=Ridge(), cv=2,
+        final_estimator=Ridge(),
+        cv=2,
     ).fit(X_REG, Y_REG)
     assert stack.predict(X_REG[:3]).shape == (3,)
     stack = StackingClassifier(
         [("keras", keras_clf(epochs=3)), ("forest", RandomForestClassifier(n_estimators=10, random_state=0))],
-        final_estimator=LogisticRegression(), cv=2,
+        final_estimator=LogisticRegression(),
+        cv=2,
     ).fit(X_CLF, Y_CLF)
     assert stack.predict_proba(X_CLF[:3]).shape == (3, 3)
 

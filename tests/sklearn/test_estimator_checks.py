@@ -16,8 +16,26 @@ EXPECTED_FAILURES = {
 }
 
 CHECKED = [
-    KerasClassifier(mlp, model__hidden=32, optimizer="adam", optimizer__learning_rate=0.02, epochs=30, batch_size=32, verbose=0, random_state=0),
-    KerasRegressor(mlp, model__hidden=32, optimizer="adam", optimizer__learning_rate=0.02, epochs=30, batch_size=32, verbose=0, random_state=0),
+    KerasClassifier(
+        mlp,
+        model__hidden=32,
+        optimizer="adam",
+        optimizer__learning_rate=0.02,
+        epochs=30,
+        batch_size=32,
+        verbose=0,
+        random_state=0,
+    ),
+    KerasRegressor(
+        mlp,
+        model__hidden=32,
+        optimizer="adam",
+        optimizer__learning_rate=0.02,
+        epochs=30,
+        batch_size=32,
+        verbose=0,
+        random_state=0,
+    ),
 ]
 
 

@@ -18,14 +18,19 @@ GRID = {"model__hidden": [4, 8], "optimizer__learning_rate": [0.01, 0.03]}
 
 
 def regressor(**params):
-    return KerasRegressor(mlp, **{"optimizer": "adam", "epochs": 2, "batch_size": 32, "verbose": 0, "random_state": 0, **params})
+    return KerasRegressor(
+        mlp, **{"optimizer": "adam", "epochs": 2, "batch_size": 32, "verbose": 0, "random_state": 0, **params}
+    )
 
 
 def events(store):
     return Counter(event["event"] for event in FitStore(store).events())
 
 
-@pytest.mark.fault('a GridSearchCV with fit_store run a second time', 'every fit restored, none retrained; identical scores, best parameters and predictions')
+@pytest.mark.fault(
+    "a GridSearchCV with fit_store run a second time",
+    "every fit restored, none retrained; identical scores, best parameters and predictions",
+)
 def test_a_search_run_again_reuses_every_fit_and_gives_the_same_results(tmp_path):
     first = GridSearchCV(regressor(fit_store=tmp_path), GRID, cv=2).fit(X, Y)
     assert events(tmp_path) == {"stored": 9}  # 4 candidates x 2 folds, plus the refit
@@ -71,7 +76,10 @@ def test_a_warm_start_continues_the_model_and_is_not_stored(tmp_path):
     assert events(tmp_path) == {"stored": 1}
 
 
-@pytest.mark.fault('a damaged entry in the fit store, and a journal line torn by a kill', 'a RuntimeWarning; the fit is retrained and the entry replaced; the torn line is skipped')
+@pytest.mark.fault(
+    "a damaged entry in the fit store, and a journal line torn by a kill",
+    "a RuntimeWarning; the fit is retrained and the entry replaced; the torn line is skipped",
+)
 def test_a_damaged_entry_is_refitted(tmp_path):
     regressor(fit_store=tmp_path).fit(X, Y)
     (entry,) = (tmp_path / "fits").iterdir()
@@ -89,18 +97,24 @@ def test_kfold_ensembles_and_split_evaluations_resume_through_the_store(tmp_path
     first = ensemble.fit(X, Y).fold_scores_
     again = KFoldEnsemble(regressor(fit_store=tmp_path), n_splits=2, random_state=0, patience=1).fit(X, Y)
     np.testing.assert_array_equal(again.fold_scores_, first)
-    splits = [evaluate_on_splits(regressor(fit_store=tmp_path), X, Y, n_splits=2, random_state=0, patience=1) for _ in range(2)]
+    splits = [
+        evaluate_on_splits(regressor(fit_store=tmp_path), X, Y, n_splits=2, random_state=0, patience=1)
+        for _ in range(2)
+    ]
     np.testing.assert_array_equal(splits[0].scores, splits[1].scores)
     assert events(tmp_path) == {"stored": 4, "reused": 4}
 
 
-@pytest.mark.fault('a parameter the fit store cannot fingerprint (a lambda in a list)', 'TypeError naming the parameter and fit_store=None')
+@pytest.mark.fault(
+    "a parameter the fit store cannot fingerprint (a lambda in a list)",
+    "TypeError naming the parameter and fit_store=None",
+)
 def test_an_unfingerprintable_parameter_names_itself_and_the_fix(tmp_path):
     with pytest.raises(TypeError, match="fit_store cannot fingerprint the parameter 'callbacks'.*fit_store=None"):
         regressor(fit_store=tmp_path, callbacks=[lambda: None]).fit(X, Y)
 
 
-@pytest.mark.fault('fit_store=3', 'TypeError: a folder path or a FitStore')
+@pytest.mark.fault("fit_store=3", "TypeError: a folder path or a FitStore")
 def test_a_bad_fit_store_value_names_the_fix():
     with pytest.raises(TypeError, match="fit_store must be a folder path or a FitStore.*fit_store='runs/fits'"):
         regressor(fit_store=3).fit(X, Y)
@@ -128,6 +142,14 @@ def test_keys_do_not_depend_on_the_hash_seed(tmp_path):
         "def build(meta, act='relu'):\n    return act in {'relu', 'gelu', 'tanh', 'elu', 'selu'}\n"
         "print(fit_store._function(build))\n"
     )
-    keys = {subprocess.run([sys.executable, "-c", code], env={**__import__("os").environ, "PYTHONHASHSEED": seed},
-                           capture_output=True, text=True, check=True).stdout.split(":")[-1] for seed in ("1", "2", "3")}
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split(":")[-1]
+        for seed in ("1", "2", "3")
+    }
     assert len(keys) == 1

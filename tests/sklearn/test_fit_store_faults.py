@@ -28,7 +28,9 @@ KILLS = 3
 
 
 def _run(store, out, *extra, timeout=600):
-    result = subprocess.run([sys.executable, str(JOB), str(store), str(out), *extra], capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, str(JOB), str(store), str(out), *extra], capture_output=True, text=True, timeout=timeout
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(Path(out).read_text())
 
@@ -40,7 +42,9 @@ def _stored(store) -> int:
 def _kill_after(store, out, fits: int, delay: float) -> int:
     """Start the search, SIGKILL it ``delay`` seconds after ``fits`` more fits were stored; return how many were."""
     start = _stored(store)
-    process = subprocess.Popen([sys.executable, str(JOB), str(store), str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, str(JOB), str(store), str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 300
     while _stored(store) < start + fits and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -68,8 +72,13 @@ def uninterrupted(tmp_path_factory):
     return _run(folder / "store", folder / "result.json")
 
 
-@pytest.mark.fault('a GridSearchCV with fit_store SIGKILLed 3 times at seeded random points, rerun each time', "the last run finishes with the uninterrupted run's best parameters and scores; no finished fit trained twice")
-def test_a_search_killed_at_random_points_finishes_with_the_uninterrupted_results(tmp_path, uninterrupted, fault_summary):
+@pytest.mark.fault(
+    "a GridSearchCV with fit_store SIGKILLed 3 times at seeded random points, rerun each time",
+    "the last run finishes with the uninterrupted run's best parameters and scores; no finished fit trained twice",
+)
+def test_a_search_killed_at_random_points_finishes_with_the_uninterrupted_results(
+    tmp_path, uninterrupted, fault_summary
+):
     seed = int(os.environ.get("MULTIKERAS_FAULT_SEED", random.SystemRandom().randrange(10**6)))
     rng = random.Random(seed)
     store, out = tmp_path / "store", tmp_path / "result.json"
@@ -96,7 +105,10 @@ def test_a_search_killed_at_random_points_finishes_with_the_uninterrupted_result
         raise AssertionError(f"seed {seed}, kills {kills}: {err}") from None
 
 
-@pytest.mark.fault('one of two Dask workers SIGKILLed mid-search', 'Dask reschedules, or the search fails and is run again; same results, no finished fit trained twice')
+@pytest.mark.fault(
+    "one of two Dask workers SIGKILLed mid-search",
+    "Dask reschedules, or the search fails and is run again; same results, no finished fit trained twice",
+)
 def test_a_search_that_loses_a_dask_worker_finishes_with_the_same_results(tmp_path, uninterrupted, fault_summary):
     """Dask usually reschedules the lost worker's tasks; when the search fails instead (a
     result the dead worker held is forgotten), it is run again, as a user would: either way
@@ -120,6 +132,10 @@ def test_a_search_that_loses_a_dask_worker_finishes_with_the_same_results(tmp_pa
                 client.wait_for_workers(2, timeout=120)
                 _run(store, out, cluster.scheduler_address)
     unique = _assert_each_fit_stored_once(store)
-    how = f"the search failed and was run again ({before} fits restored from the store)" if rerun else "Dask rescheduled"
-    fault_summary(f"lost Dask worker: killed worker {victim[0]} (pid {victim[1]}) after 3 stored fits; {how}; {unique} fits stored once each; results equal")
+    how = (
+        f"the search failed and was run again ({before} fits restored from the store)" if rerun else "Dask rescheduled"
+    )
+    fault_summary(
+        f"lost Dask worker: killed worker {victim[0]} (pid {victim[1]}) after 3 stored fits; {how}; {unique} fits stored once each; results equal"
+    )
     _assert_same(json.loads(out.read_text()), uninterrupted)

@@ -36,7 +36,9 @@ def test_nullable_pandas_dtypes_are_numbers():
     assert model.predict(frame).shape == (40,) and model.n_features_in_ == 3
 
 
-@pytest.mark.fault("a nullable pandas column holding pd.NA", "the NaN error naming the fix (impute), as for NaN in a float column")
+@pytest.mark.fault(
+    "a nullable pandas column holding pd.NA", "the NaN error naming the fix (impute), as for NaN in a float column"
+)
 def test_a_missing_value_in_a_nullable_column_is_named_as_missing():
     frame = pd.DataFrame({"count": pd.array([1, None, 3, 4] * 10, dtype="Int64")})
     with pytest.raises(ValueError, match="NaN"):

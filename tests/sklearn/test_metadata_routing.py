@@ -39,7 +39,11 @@ def routing_on():
 
 def test_requested_weights_reach_fit_and_score_through_a_pipeline_in_a_grouped_search(routing_on):
     _Recording.seen = []
-    model = _Recording(mlp, epochs=1, verbose=0, random_state=0).set_fit_request(sample_weight=True).set_score_request(sample_weight=True)
+    model = (
+        _Recording(mlp, epochs=1, verbose=0, random_state=0)
+        .set_fit_request(sample_weight=True)
+        .set_score_request(sample_weight=True)
+    )
     pipeline = Pipeline([("scale", StandardScaler().set_fit_request(sample_weight=False)), ("model", model)])
     search = GridSearchCV(pipeline, {"model__epochs": [1, 2]}, cv=GroupKFold(n_splits=2), refit=False)
     weights = np.linspace(0.5, 1.5, len(X))
@@ -49,8 +53,13 @@ def test_requested_weights_reach_fit_and_score_through_a_pipeline_in_a_grouped_s
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
 
 
-@pytest.mark.fault("sample_weight passed to a routed search the wrapper never requested", "scikit-learn's own routing error naming set_fit_request")
+@pytest.mark.fault(
+    "sample_weight passed to a routed search the wrapper never requested",
+    "scikit-learn's own routing error naming set_fit_request",
+)
 def test_unrequested_weights_are_refused_by_scikit_learn(routing_on):
     pipeline = Pipeline([("scale", StandardScaler()), ("model", KerasClassifier(mlp, epochs=1, verbose=0))])
     with pytest.raises(ValueError, match="set_fit_request"):
-        GridSearchCV(pipeline, {"model__epochs": [1]}, cv=GroupKFold(n_splits=2)).fit(X, Y, groups=GROUPS, sample_weight=np.ones(len(X)))
+        GridSearchCV(pipeline, {"model__epochs": [1]}, cv=GroupKFold(n_splits=2)).fit(
+            X, Y, groups=GROUPS, sample_weight=np.ones(len(X))
+        )

@@ -1,14 +1,14 @@
 import numpy as np
 import pytest
+from scipy.stats import loguniform, randint
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
-from scipy.stats import loguniform, randint
 
 from multikeras.recipes import classifier_mlp, lstm_forecaster
+from multikeras.recipes._housing import housing_splits
 from multikeras.sklearn import recipe_estimator
 from multikeras.sklearn.recipe_model import RecipeModel
-from multikeras.recipes._housing import housing_splits
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,9 @@ def test_books_randomized_search_over_the_regression_mlp(housing):
         "model__n_neurons": randint(1, 100),
         "model__learning_rate": loguniform(3e-4, 3e-2),
     }
-    search = RandomizedSearchCV(recipe_estimator("regression_mlp", epochs=1), distributions, n_iter=2, cv=2, random_state=0)
+    search = RandomizedSearchCV(
+        recipe_estimator("regression_mlp", epochs=1), distributions, n_iter=2, cv=2, random_state=0
+    )
     search.fit(X, y)
     assert set(search.best_params_) == set(distributions)
 

@@ -15,7 +15,10 @@ def test_routed_strips_one_level():
     assert routing.routed(routing.routed(params, "callbacks"), "0") == {"patience": 3}
 
 
-@pytest.mark.fault("an unknown routed name 'hiden' where 'hidden' is accepted", "an error both TypeError and ValueError: unexpected keyword argument 'hiden'. Did you mean 'hidden'?")
+@pytest.mark.fault(
+    "an unknown routed name 'hiden' where 'hidden' is accepted",
+    "an error both TypeError and ValueError: unexpected keyword argument 'hiden'. Did you mean 'hidden'?",
+)
 def test_unknown_names_get_a_suggestion():
     # TypeError as Python raises for a bad keyword, ValueError as scikit-learn raises for a bad parameter
     for error in (TypeError, ValueError):

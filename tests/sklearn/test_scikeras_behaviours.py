@@ -57,7 +57,9 @@ def test_a_pretrained_model_is_used_as_given_by_initialize_and_warm_start():
     np.testing.assert_allclose(reg.predict(X), expected, rtol=1e-5)
     reg.set_params(warm_start=True, optimizer__learning_rate=0.0).fit(X, expected)
     assert reg.model_ is model
-    np.testing.assert_allclose(reg.predict(X), expected, rtol=1e-5)  # the model came compiled: its own optimizer trained
+    np.testing.assert_allclose(
+        reg.predict(X), expected, rtol=1e-5
+    )  # the model came compiled: its own optimizer trained
 
 
 def compiled_with_all(meta, compile_kwargs):
@@ -66,7 +68,7 @@ def compiled_with_all(meta, compile_kwargs):
     return model
 
 
-@pytest.mark.fault('loss__from_logits routed to a loss given as a function', 'TypeError: not a class')
+@pytest.mark.fault("loss__from_logits routed to a loss given as a function", "TypeError: not a class")
 def test_compile_kwargs_routing_builds_metrics_losses_and_nested_objects():
     clf = KerasClassifier(
         compiled_with_all,
@@ -85,7 +87,9 @@ def test_compile_kwargs_routing_builds_metrics_losses_and_nested_objects():
     clf.fit(X, Y)
     assert "acc" in clf.history_
     with pytest.raises(TypeError, match="not a class"):
-        KerasClassifier(scikeras_style_binary, loss=keras.losses.binary_crossentropy, loss__from_logits=True, verbose=0).fit(X, Y)
+        KerasClassifier(
+            scikeras_style_binary, loss=keras.losses.binary_crossentropy, loss__from_logits=True, verbose=0
+        ).fit(X, Y)
 
 
 class Recorder(keras.callbacks.Callback):
@@ -114,7 +118,7 @@ def test_a_single_callback_and_stage_callbacks_reach_their_stage():
     assert shared == ["train", "predict"] and fitting == ["train"] and predicting == ["predict"]
 
 
-@pytest.mark.fault('partial_fit(X, y, epochs=3)', 'TypeError: partial_fit always trains one epoch')
+@pytest.mark.fault("partial_fit(X, y, epochs=3)", "TypeError: partial_fit always trains one epoch")
 def test_initialize_partial_fit_and_current_epoch():
     clf = KerasClassifier(scikeras_style_binary, epochs=2, verbose=0, random_state=0)
     clf.initialize(X, Y)
@@ -141,7 +145,9 @@ def test_multilabel_targets_train_one_sigmoid_per_label():
     labels = np.stack([Y, 1 - Y, (X[:, 0] > 0).astype(int)], axis=1)
 
     def build(meta):
-        return keras.Sequential([keras.Input((meta["n_features_in_"],)), keras.layers.Dense(meta["n_classes_"], activation="sigmoid")])
+        return keras.Sequential(
+            [keras.Input((meta["n_features_in_"],)), keras.layers.Dense(meta["n_classes_"], activation="sigmoid")]
+        )
 
     clf = KerasClassifier(build, epochs=1, verbose=0, random_state=0).fit(X, labels)
     assert clf.target_type_ == "multilabel-indicator" and clf.model_.loss == "binary_crossentropy"
@@ -158,7 +164,11 @@ class SubclassedClassifier(KerasClassifier):
 
     def _keras_build_fn(self, meta, compile_kwargs):
         model = keras.Sequential(
-            [keras.Input((meta["n_features_in_"],)), keras.layers.Dense(self.hidden, activation="relu"), keras.layers.Dense(2, activation="softmax")]
+            [
+                keras.Input((meta["n_features_in_"],)),
+                keras.layers.Dense(self.hidden, activation="relu"),
+                keras.layers.Dense(2, activation="softmax"),
+            ]
         )
         model.compile(optimizer=compile_kwargs["optimizer"], loss="sparse_categorical_crossentropy")
         return model
@@ -174,7 +184,10 @@ def test_a_subclass_with_kwargs_keeps_base_parameters_through_clone():
     assert copy.model_.layers[0].units == 3 and len(copy.history_["loss"]) == 2
 
 
-@pytest.mark.fault("loss='mse' to the wrapper whose build function compiles with 'mae'", "ValueError: loss='mse' but model compiled with 'mae'; the same loss by another name fits")
+@pytest.mark.fault(
+    "loss='mse' to the wrapper whose build function compiles with 'mae'",
+    "ValueError: loss='mse' but model compiled with 'mae'; the same loss by another name fits",
+)
 def test_a_loss_the_build_function_overrides_is_an_error():
     def compiles_mae(meta):
         model = keras.Sequential([keras.Input((meta["n_features_in_"],)), keras.layers.Dense(1)])
@@ -183,10 +196,14 @@ def test_a_loss_the_build_function_overrides_is_an_error():
 
     with pytest.raises(ValueError, match="loss='mse' but model compiled with 'mae'"):
         KerasRegressor(compiles_mae, loss="mse", verbose=0).fit(X, Y.astype(float))
-    KerasRegressor(compiles_mae, loss="mean_absolute_error", epochs=1, verbose=0).fit(X, Y.astype(float))  # same loss, other name
+    KerasRegressor(compiles_mae, loss="mean_absolute_error", epochs=1, verbose=0).fit(
+        X, Y.astype(float)
+    )  # same loss, other name
 
 
-@pytest.mark.fault('build_fn= (the deprecated name of model=)', 'UserWarning: build_fn will be renamed to model; the fit goes on')
+@pytest.mark.fault(
+    "build_fn= (the deprecated name of model=)", "UserWarning: build_fn will be renamed to model; the fit goes on"
+)
 def test_history_names_short_metrics_in_full_and_build_fn_warns():
     clf = KerasClassifier(build_fn=compiled_with_all, loss="binary_crossentropy", metrics=["mse"], epochs=1, verbose=0)
     with pytest.warns(UserWarning, match="``build_fn`` will be renamed to ``model``"):
@@ -194,12 +211,12 @@ def test_history_names_short_metrics_in_full_and_build_fn_warns():
     assert "mean_squared_error" in clf.history_ and "mse" not in clf.history_
 
 
-@pytest.mark.fault('reading a routed parameter never set (clf.fit__epochs)', 'AttributeError')
+@pytest.mark.fault("reading a routed parameter never set (clf.fit__epochs)", "AttributeError")
 def test_routed_parameters_read_as_attributes():
     clf = KerasClassifier(scikeras_style_binary, fit__batch_size=8)
     assert clf.fit__batch_size == 8
     with pytest.raises(AttributeError):
-        clf.fit__epochs
+        clf.fit__epochs  # noqa: B018 (the attribute read is the test)
 
 
 def test_a_zero_weight_leaves_its_row_out():
@@ -234,11 +251,15 @@ class _BrokenScorer(KerasClassifier):
 def test_score_asks_a_subclass_scorer_static_or_bound_with_weights_and_score_params():
     Y2 = np.stack([Y, 1 - Y], axis=1)  # two binary outputs: accuracy_score takes them, so the hook must be what answers
     clf = _MeanPerOutputAccuracy(scikeras_style_binary, loss="binary_crossentropy", epochs=1, verbose=0, random_state=0)
-    clf.model = lambda meta, compile_kwargs: keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="sigmoid")])
+    clf.model = lambda meta, compile_kwargs: keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(2, activation="sigmoid")]
+    )
     clf.fit(X, Y2)
     predicted = clf.predict(X)
     assert clf.score(X, Y2) == pytest.approx(np.mean(predicted == Y2))
-    reg = _BoundScorer(scikeras_style_binary, loss="mse", epochs=1, verbose=0, random_state=0, score__offset=10.0).fit(X, Y.astype(float))
+    reg = _BoundScorer(scikeras_style_binary, loss="mse", epochs=1, verbose=0, random_state=0, score__offset=10.0).fit(
+        X, Y.astype(float)
+    )
     weights = np.ones(len(X))
     value = reg.score(X, Y.astype(float), sample_weight=weights)
     assert reg.seen[0] is weights and reg.seen[1] == 10.0
@@ -254,7 +275,9 @@ def test_the_default_scorers_are_accuracy_and_r2():
     assert reg.score(X, Y.astype(float)) == r2_score(Y.astype(float), reg.predict(X))
 
 
-@pytest.mark.fault("a subclass scorer that raises", "its own error reaches the caller, not one from scikit-learn's metrics")
+@pytest.mark.fault(
+    "a subclass scorer that raises", "its own error reaches the caller, not one from scikit-learn's metrics"
+)
 def test_a_scorer_that_raises_shows_its_own_error():
     clf = _BrokenScorer(scikeras_style_binary, epochs=1, verbose=0, random_state=0).fit(X, Y)
     with pytest.raises(RuntimeError, match="the subclass's own scorer failed"):
@@ -272,7 +295,13 @@ class _DeclaresARoutedParameter(KerasClassifier):
         self.verbose = verbose
 
     def _keras_build_fn(self, compile_kwargs):
-        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(self.hidden, activation="relu"), keras.layers.Dense(1, activation="sigmoid")])
+        model = keras.Sequential(
+            [
+                keras.Input((4,)),
+                keras.layers.Dense(self.hidden, activation="relu"),
+                keras.layers.Dense(1, activation="sigmoid"),
+            ]
+        )
         model.compile(optimizer=compile_kwargs["optimizer"], loss="binary_crossentropy")
         return model
 
@@ -288,6 +317,10 @@ def test_a_routed_parameter_declared_in_a_subclass_signature_is_a_parameter_rout
     assert copy.get_params()["optimizer__learning_rate"] == 0.05
     copy.fit(X, Y)
     assert float(keras.ops.convert_to_numpy(copy.model_.optimizer.learning_rate)) == pytest.approx(0.05)
-    search = GridSearchCV(_DeclaresARoutedParameter(random_state=0), {"optimizer__learning_rate": [0.01, 0.1]}, cv=2).fit(X, Y)
+    search = GridSearchCV(
+        _DeclaresARoutedParameter(random_state=0), {"optimizer__learning_rate": [0.01, 0.1]}, cv=2
+    ).fit(X, Y)
     assert search.best_params_["optimizer__learning_rate"] in (0.01, 0.1)
-    assert float(keras.ops.convert_to_numpy(search.best_estimator_.model_.optimizer.learning_rate)) == pytest.approx(search.best_params_["optimizer__learning_rate"])
+    assert float(keras.ops.convert_to_numpy(search.best_estimator_.model_.optimizer.learning_rate)) == pytest.approx(
+        search.best_params_["optimizer__learning_rate"]
+    )

@@ -63,7 +63,9 @@ def test_sparse_x_gets_the_errors_dense_x_gets():
     assert "NaN" in messages[0] and messages[0] == messages[1]
 
 
-@pytest.mark.fault("X with a text column (object or string dtype)", "ValueError naming the first such column and the encoders to use")
+@pytest.mark.fault(
+    "X with a text column (object or string dtype)", "ValueError naming the first such column and the encoders to use"
+)
 def test_text_columns_are_named_with_the_fix():
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame({"size": [1.0, 2.0, 3.0, 4.0], "colour": ["red", "blue", "red", "green"]})
@@ -100,6 +102,11 @@ def test_a_large_sparse_x_is_only_ever_dense_a_batch_at_a_time():
 
 def test_a_uint8_sparse_x_is_converted_as_dense_uint8_x_is():
     X = sparse.random(40, 8, density=0.3, format="csr", random_state=0, data_rvs=lambda n: np.ones(n)).astype(np.uint8)
-    fit = lambda data: KerasRegressor(mlp, loss="mse", epochs=1, batch_size=8, shuffle=False, verbose=0, random_state=0).fit(data, np.arange(40.0))  # noqa: E731
+
+    def fit(data):
+        return KerasRegressor(mlp, loss="mse", epochs=1, batch_size=8, shuffle=False, verbose=0, random_state=0).fit(
+            data, np.arange(40.0)
+        )
+
     sparse_fit, dense_fit = fit(X), fit(X.toarray())
     np.testing.assert_allclose(sparse_fit.predict(X), dense_fit.predict(X.toarray()), rtol=1e-4, atol=1e-5)

@@ -9,7 +9,9 @@ from .models import keras_classifier, keras_regressor
 
 def test_classifier_splits_are_stratified_and_summarised():
     X, y = make_classification(n_samples=120, n_features=6, weights=[0.8, 0.2], random_state=0)
-    result = evaluate_on_splits(keras_classifier(epochs=6), X.astype("float32"), y, n_splits=3, test_size=0.25, random_state=0, patience=2)
+    result = evaluate_on_splits(
+        keras_classifier(epochs=6), X.astype("float32"), y, n_splits=3, test_size=0.25, random_state=0, patience=2
+    )
     assert result.scores.shape == result.epochs.shape == (3,)
     assert np.all((result.scores >= 0) & (result.scores <= 1))
     assert np.all((result.epochs >= 1) & (result.epochs <= 6))
@@ -28,8 +30,16 @@ def test_regressor_runs_are_reproducible():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        pytest.param({"n_splits": 1}, "n_splits must be at least 2", marks=pytest.mark.fault("evaluate_on_splits(n_splits=1)", "ValueError: n_splits must be at least 2")),
-        pytest.param({"test_size": 1.5}, "test_size must be", marks=pytest.mark.fault("evaluate_on_splits(test_size=1.5)", "ValueError: test_size must be ...")),
+        pytest.param(
+            {"n_splits": 1},
+            "n_splits must be at least 2",
+            marks=pytest.mark.fault("evaluate_on_splits(n_splits=1)", "ValueError: n_splits must be at least 2"),
+        ),
+        pytest.param(
+            {"test_size": 1.5},
+            "test_size must be",
+            marks=pytest.mark.fault("evaluate_on_splits(test_size=1.5)", "ValueError: test_size must be ..."),
+        ),
     ],
 )
 def test_bad_arguments_are_named(kwargs, message):

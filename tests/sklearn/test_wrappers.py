@@ -1,12 +1,12 @@
 import pickle
 
+import keras
 import numpy as np
 import pytest
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.datasets import make_classification, make_regression
 from sklearn.model_selection import GridSearchCV
 
-import keras
 from multikeras.sklearn import KerasClassifier, KerasRegressor
 
 from .models import binary_sigmoid, keras_classifier, keras_regressor
@@ -49,7 +49,7 @@ def test_same_random_state_same_fit_with_shuffling():
     assert not np.allclose(a, c)
 
 
-@pytest.mark.fault('class_weight={0: 1.0} for 3 classes', 'ValueError: class_weight has no weight for classes ...')
+@pytest.mark.fault("class_weight={0: 1.0} for 3 classes", "ValueError: class_weight has no weight for classes ...")
 def test_class_weight_leaves_the_callers_sample_weight_alone():
     weights = np.ones(len(Y_CLF))
     classifier(class_weight="balanced").fit(X_CLF, Y_CLF, sample_weight=weights)
@@ -59,20 +59,22 @@ def test_class_weight_leaves_the_callers_sample_weight_alone():
 
 
 def test_routed_optimizer_loss_and_model_parameters_reach_keras():
-    model = regressor(optimizer="sgd", optimizer__learning_rate=0.005, loss="huber", loss__delta=0.5, model__hidden=7).fit(X_REG, Y_REG)
+    model = regressor(
+        optimizer="sgd", optimizer__learning_rate=0.005, loss="huber", loss__delta=0.5, model__hidden=7
+    ).fit(X_REG, Y_REG)
     assert np.isclose(float(model.model_.optimizer.learning_rate), 0.005)
     assert model.model_.layers[0].units == 7
     huber = keras.ops.convert_to_numpy(model.model_.loss(np.zeros((1, 1)), np.ones((1, 1))))
     assert np.isclose(float(huber), 0.375)  # delta 0.5 on an error of 1: 0.5 * (1 - 0.25)
 
 
-@pytest.mark.fault('model__hiden=3 for a build function taking hidden', "ValueError: Did you mean 'hidden'")
+@pytest.mark.fault("model__hiden=3 for a build function taking hidden", "ValueError: Did you mean 'hidden'")
 def test_misspelled_model_parameter_suggests_the_right_one():
     with pytest.raises(ValueError, match="Did you mean 'hidden'"):
         regressor(model__hiden=3).fit(X_REG, Y_REG)
 
 
-@pytest.mark.fault('callbacks__0__patiense=2', "ValueError: Did you mean 'patience'")
+@pytest.mark.fault("callbacks__0__patiense=2", "ValueError: Did you mean 'patience'")
 def test_grid_search_tunes_a_callback_parameter():
     stopper = keras.callbacks.EarlyStopping(monitor="loss", patience=9)
     search = GridSearchCV(regressor(callbacks=[stopper]), {"callbacks__0__patience": [1, 2]}, cv=2).fit(X_REG, Y_REG)
@@ -111,7 +113,9 @@ def test_multi_output_regression_keeps_2d_predictions():
 def test_feature_groups_take_dataframe_column_names():
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame(X_REG, columns=[f"f{i}" for i in range(5)])
-    model = KerasRegressor(_two_inputs, feature_groups={"a": ["f0", "f1"], "b": ["f2", "f3", "f4"]}, epochs=1, verbose=0)
+    model = KerasRegressor(
+        _two_inputs, feature_groups={"a": ["f0", "f1"], "b": ["f2", "f3", "f4"]}, epochs=1, verbose=0
+    )
     model.fit(frame, Y_REG)
     assert model.predict(frame.iloc[:3]).shape == (3,)
     assert list(model.feature_names_in_) == list(frame.columns)
@@ -128,12 +132,20 @@ def _two_inputs(X):
     ("groups", "pattern"),
     [
         pytest.param(
-            {"a": ["f0"], "b": ["nope"]}, r"feature_groups\['b'\] names column 'nope', which is not in",
-            marks=pytest.mark.fault("feature_groups naming a column 'nope' the DataFrame lacks", "ValueError: feature_groups['b'] names column 'nope', which is not in ..."),
+            {"a": ["f0"], "b": ["nope"]},
+            r"feature_groups\['b'\] names column 'nope', which is not in",
+            marks=pytest.mark.fault(
+                "feature_groups naming a column 'nope' the DataFrame lacks",
+                "ValueError: feature_groups['b'] names column 'nope', which is not in ...",
+            ),
         ),
         pytest.param(
-            {"a": [0], "b": [9]}, r"feature_groups\['b'\] names column 9, but X has 5 columns",
-            marks=pytest.mark.fault("feature_groups naming column 9 of a 5-column X", "ValueError: feature_groups['b'] names column 9, but X has 5 columns"),
+            {"a": [0], "b": [9]},
+            r"feature_groups\['b'\] names column 9, but X has 5 columns",
+            marks=pytest.mark.fault(
+                "feature_groups naming column 9 of a 5-column X",
+                "ValueError: feature_groups['b'] names column 9, but X has 5 columns",
+            ),
         ),
     ],
 )
@@ -148,19 +160,33 @@ def test_feature_groups_naming_missing_columns(groups, pattern):
     ("make", "X", "y", "pattern"),
     [
         pytest.param(
-            regressor, np.where(np.eye(120, 5) == 1, np.nan, X_REG), Y_REG, "Input X contains NaN",
+            regressor,
+            np.where(np.eye(120, 5) == 1, np.nan, X_REG),
+            Y_REG,
+            "Input X contains NaN",
             marks=pytest.mark.fault("NaN in X given to fit", "ValueError: Input X contains NaN"),
         ),
         pytest.param(
-            regressor, X_REG, np.full(120, np.inf), "Input y contains infinity",
+            regressor,
+            X_REG,
+            np.full(120, np.inf),
+            "Input y contains infinity",
             marks=pytest.mark.fault("inf in y given to fit", "ValueError: Input y contains infinity"),
         ),
         pytest.param(
-            classifier, X_CLF, np.linspace(0, 1, 120), "Unknown label type: continuous",
-            marks=pytest.mark.fault("continuous targets given to KerasClassifier", "ValueError: Unknown label type: continuous"),
+            classifier,
+            X_CLF,
+            np.linspace(0, 1, 120),
+            "Unknown label type: continuous",
+            marks=pytest.mark.fault(
+                "continuous targets given to KerasClassifier", "ValueError: Unknown label type: continuous"
+            ),
         ),
         pytest.param(
-            regressor, np.empty((0, 5)), np.empty(0), "0 sample",
+            regressor,
+            np.empty((0, 5)),
+            np.empty(0),
+            "0 sample",
             marks=pytest.mark.fault("fit on X and y with no rows", "ValueError mentioning 0 sample(s)"),
         ),
     ],
@@ -170,14 +196,17 @@ def test_bad_fit_input_is_a_clear_value_error(make, X, y, pattern):
         make().fit(X, y)
 
 
-@pytest.mark.fault('predict with 4 features after fitting on 5', 'ValueError: X has 4 features, but KerasRegressor is expecting 5 features')
+@pytest.mark.fault(
+    "predict with 4 features after fitting on 5",
+    "ValueError: X has 4 features, but KerasRegressor is expecting 5 features",
+)
 def test_wrong_number_of_features_at_predict():
     model = regressor().fit(X_REG, Y_REG)
     with pytest.raises(ValueError, match="X has 4 features, but KerasRegressor is expecting 5 features"):
         model.predict(X_REG[:, :4])
 
 
-@pytest.mark.fault("class_weight='balanced' on a KerasRegressor", 'ValueError: class_weight applies to classifiers')
+@pytest.mark.fault("class_weight='balanced' on a KerasRegressor", "ValueError: class_weight applies to classifiers")
 def test_regressor_rejects_class_weight_with_advice():
     with pytest.raises(ValueError, match="class_weight applies to classifiers"):
         regressor(class_weight="balanced").fit(X_REG, Y_REG)

@@ -25,7 +25,16 @@ import warnings
 
 from ...switches import is_off
 
-__all__ = ["ENV_SWITCH", "TESTED_KERAS", "switched_on", "disabled", "eligibility", "explain", "keras_outside_tested", "unknown_settings"]
+__all__ = [
+    "ENV_SWITCH",
+    "TESTED_KERAS",
+    "switched_on",
+    "disabled",
+    "eligibility",
+    "explain",
+    "keras_outside_tested",
+    "unknown_settings",
+]
 
 ENV_SWITCH = "MULTIKERAS_TORCH_ENGINE"
 # The Keras versions the engine's tests (and, for the newest, Keras's own suite) have passed on:
@@ -121,12 +130,20 @@ def explain(model) -> str:
 
     program = ForwardProgram(model)
     if program.subclassed:
-        lines = [f"{model.name}: the torch engine runs fit, evaluate and predict; the forward pass is the subclass's own call(),"]
+        lines = [
+            f"{model.name}: the torch engine runs fit, evaluate and predict; the forward pass is the subclass's own call(),"
+        ]
         lines.append("  with each built layer it calls running its lowering:")
-        rows = [(layer.name, type(layer).__name__, "lowered" if bind else "own call", why) for layer, (bind, why) in program.inner]
+        rows = [
+            (layer.name, type(layer).__name__, "lowered" if bind else "own call", why)
+            for layer, (bind, why) in program.inner
+        ]
     else:
         lines = [f"{model.name}: the torch engine runs fit, evaluate and predict."]
-        rows = [(step.layer.name, type(step.layer).__name__, "lowered" if step.lowered else "own call", step.why) for step in program.steps]
+        rows = [
+            (step.layer.name, type(step.layer).__name__, "lowered" if step.lowered else "own call", step.why)
+            for step in program.steps
+        ]
     widths = [max(len(r[i]) for r in rows + [("layer", "class", "runs", "how")]) for i in range(3)]
     for row in [("layer", "class", "runs", "how")] + rows:
         lines.append("  " + "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3])

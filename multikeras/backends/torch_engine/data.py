@@ -30,7 +30,9 @@ def arrays_only(x, *data) -> bool:
     sparse_x = sparse.issparse(x)
     if sparse_x and x.ndim != 2:
         return False
-    leaves = [leaf for item in (None if sparse_x else x, *data) if item is not None for leaf in keras.tree.flatten(item)]
+    leaves = [
+        leaf for item in (None if sparse_x else x, *data) if item is not None for leaf in keras.tree.flatten(item)
+    ]
     return (sparse_x or bool(leaves)) and all(isinstance(leaf, np.ndarray) for leaf in leaves)
 
 
@@ -79,7 +81,11 @@ class Arrays:
     def first(self, count: int):
         """The first ``count`` samples as ``(x, y, sample_weight)`` in the model's structure."""
         take = lambda t: None if t is None else t[:count]  # noqa: E731
-        return keras.tree.map_structure(take, self.structured), keras.tree.map_structure(take, self.y), take(self.sample_weight)
+        return (
+            keras.tree.map_structure(take, self.structured),
+            keras.tree.map_structure(take, self.y),
+            take(self.sample_weight),
+        )
 
     def batch(self, index: torch.Tensor):
         take = lambda t: None if t is None else t.index_select(0, index)  # noqa: E731

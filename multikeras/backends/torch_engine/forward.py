@@ -78,7 +78,9 @@ def _lowered_class(cls):
             internals.resolve_training(training)  # Keras passes an explicit value on to the layers after
         return fn(inputs)
 
-    return type(cls.__name__, (cls,), {"__call__": __call__, "__module__": cls.__module__, "__qualname__": cls.__qualname__})
+    return type(
+        cls.__name__, (cls,), {"__call__": __call__, "__module__": cls.__module__, "__qualname__": cls.__qualname__}
+    )
 
 
 def fingerprint(model) -> tuple:
@@ -86,7 +88,10 @@ def fingerprint(model) -> tuple:
     layers = [model, *internals.sublayers(model)]
     return (
         tuple(id(v) for v in model.weights),
-        tuple((id(layer), _own_class(layer), layer.dtype_policy.name, getattr(layer, "lora_enabled", False), layer.built) for layer in layers),
+        tuple(
+            (id(layer), _own_class(layer), layer.dtype_policy.name, getattr(layer, "lora_enabled", False), layer.built)
+            for layer in layers
+        ),
     )
 
 
@@ -155,7 +160,12 @@ class ForwardProgram:
                 takes_training = _takes_training(layer.call)
             if len(args) == 1 and not kwargs and isinstance(args[0], keras.KerasTensor):
                 sources = self._slot(args[0])
-            elif len(args) == 1 and not kwargs and isinstance(args[0], (list, tuple)) and all(isinstance(a, keras.KerasTensor) for a in args[0]):
+            elif (
+                len(args) == 1
+                and not kwargs
+                and isinstance(args[0], (list, tuple))
+                and all(isinstance(a, keras.KerasTensor) for a in args[0])
+            ):
                 sources = [self._slot(a) for a in args[0]]
             else:
                 for tensor in node.arguments.keras_tensors:

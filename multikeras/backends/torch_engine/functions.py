@@ -61,9 +61,13 @@ def _categorical_crossentropy(from_logits, label_smoothing, keras_fn):
     def loss(y_true, y_pred):
         y_true = cast(y_true, y_pred.dtype)
         if y_pred.shape[-1] == 1 or y_true.shape != y_pred.shape or y_pred.dim() < 1:
-            return keras_fn(y_true, y_pred, from_logits=from_logits, label_smoothing=label_smoothing)  # Keras's own warning or error
+            return keras_fn(
+                y_true, y_pred, from_logits=from_logits, label_smoothing=label_smoothing
+            )  # Keras's own warning or error
         if label_smoothing:
-            y_true = y_true * (1.0 - label_smoothing) + label_smoothing / torch.tensor(y_true.shape[-1], dtype=y_pred.dtype)
+            y_true = y_true * (1.0 - label_smoothing) + label_smoothing / torch.tensor(
+                y_true.shape[-1], dtype=y_pred.dtype
+            )
         if from_logits:
             log_prob = torch.nn.functional.log_softmax(y_pred, dim=-1)
         else:
@@ -80,13 +84,17 @@ def _binary_crossentropy(from_logits, label_smoothing, keras_fn):
     def loss(y_true, y_pred):
         y_true = cast(y_true, y_pred.dtype)
         if y_true.shape != y_pred.shape:
-            return keras_fn(y_true, y_pred, from_logits=from_logits, label_smoothing=label_smoothing)  # Keras's own error
+            return keras_fn(
+                y_true, y_pred, from_logits=from_logits, label_smoothing=label_smoothing
+            )  # Keras's own error
         if label_smoothing:
             y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
         if from_logits:
             values = torch.nn.functional.binary_cross_entropy_with_logits(y_pred, y_true, reduction="none")
         else:
-            values = torch.nn.functional.binary_cross_entropy(torch.clip(y_pred, epsilon, 1.0 - epsilon), y_true, reduction="none")
+            values = torch.nn.functional.binary_cross_entropy(
+                torch.clip(y_pred, epsilon, 1.0 - epsilon), y_true, reduction="none"
+            )
         return torch.mean(values, dim=-1)
 
     return loss
@@ -99,7 +107,10 @@ def _huber(delta):
         error = y_pred - y_true
         absolute = torch.abs(error)
         half = torch.tensor(0.5, dtype=y_pred.dtype)
-        return torch.mean(torch.where(absolute <= limit, half * torch.square(error), limit * absolute - half * torch.square(limit)), dim=-1)
+        return torch.mean(
+            torch.where(absolute <= limit, half * torch.square(error), limit * absolute - half * torch.square(limit)),
+            dim=-1,
+        )
 
     return loss
 
@@ -151,7 +162,11 @@ def torch_function(fn, kwargs: dict):
         return _mse
     if fn is losses.mean_absolute_error and not kwargs:
         return _mae
-    if fn is losses.sparse_categorical_crossentropy and kwargs.get("ignore_class") is None and kwargs.get("axis", -1) == -1:
+    if (
+        fn is losses.sparse_categorical_crossentropy
+        and kwargs.get("ignore_class") is None
+        and kwargs.get("axis", -1) == -1
+    ):
         return _sparse_crossentropy(bool(kwargs.get("from_logits", False)))
     if fn is metrics.sparse_categorical_accuracy and not kwargs:
         return _sparse_accuracy

@@ -59,7 +59,12 @@ class Engine:
     @staticmethod
     def _state(model) -> tuple:
         trainable = tuple(id(v) for v in model.trainable_weights)
-        return (id(model.optimizer), id(internals.compiled_loss(model)), id(internals.compiled_metrics(model)), trainable)
+        return (
+            id(model.optimizer),
+            id(internals.compiled_loss(model)),
+            id(internals.compiled_metrics(model)),
+            trainable,
+        )
 
     def prepare_training(self, arrays: Arrays) -> None:
         model = self.model
@@ -84,7 +89,7 @@ class Engine:
             with torch.no_grad():
                 self.updater()
         else:
-            warnings.warn("The model does not have any trainable weights.")  # as Keras's step warns, and trains on
+            warnings.warn("The model does not have any trainable weights.")  # noqa: B028 (as Keras's step warns, and trains on)
         with torch.no_grad():
             objective.update_metrics(y, y_pred, sample_weight)
 
@@ -136,10 +141,12 @@ def _fit(
 ):
     max_epochs = keras.config.max_epochs()
     if max_epochs and max_epochs < epochs:
-        warnings.warn("Limiting epochs to %d" % max_epochs)  # Keras's words
+        warnings.warn(f"Limiting epochs to {max_epochs}")  # noqa: B028 (Keras's words, and its stack level)
         epochs = max_epochs
     if validation_split and validation_data is None:
-        (x, y, sample_weight), validation_data = internals.train_validation_split((x, y, sample_weight), validation_split)
+        (x, y, sample_weight), validation_data = internals.train_validation_split(
+            (x, y, sample_weight), validation_split
+        )
     engine = _engine(model)
     train = to_arrays(engine.graph, x, y, sample_weight, class_weight)
     engine.forward.structure = train.structured
@@ -151,7 +158,13 @@ def _fit(
     steps = _n_batches(train.n, batch_size)
     if not isinstance(callbacks, keras.callbacks.CallbackList):
         callbacks = keras.callbacks.CallbackList(
-            callbacks, add_history=True, add_progbar=verbose != 0, verbose=verbose, epochs=epochs, steps=steps, model=model
+            callbacks,
+            add_history=True,
+            add_progbar=verbose != 0,
+            verbose=verbose,
+            epochs=epochs,
+            steps=steps,
+            model=model,
         )
     if internals.loss_terms(model) is None or not model.built:
         draw_loader_seed()  # Keras's symbolic build takes a first batch from a fresh DataLoader
@@ -238,7 +251,9 @@ def evaluate(model, x, y=None, batch_size=None, **kwargs):
     return logs
 
 
-def _evaluate(model, x, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None, return_dict=False):
+def _evaluate(
+    model, x, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None, return_dict=False
+):
     engine = _engine(model)
     arrays = to_arrays(engine.graph, x, y, sample_weight)
     engine.forward.structure = arrays.structured
@@ -248,7 +263,12 @@ def _evaluate(model, x, y=None, batch_size=None, verbose="auto", sample_weight=N
     engine.prepare_training(arrays)
     if not isinstance(callbacks, keras.callbacks.CallbackList):
         callbacks = keras.callbacks.CallbackList(
-            callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=_n_batches(arrays.n, batch_size, steps), model=model
+            callbacks,
+            add_progbar=verbose != 0,
+            verbose=verbose,
+            epochs=1,
+            steps=_n_batches(arrays.n, batch_size, steps),
+            model=model,
         )
     model.eval()
     logs = _evaluate_arrays(engine, arrays, batch_size, callbacks, steps)
@@ -270,7 +290,9 @@ def _predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=No
     batch_size = _batch_size(batch_size)
     n_batches = _n_batches(arrays.n, batch_size, steps)
     if not isinstance(callbacks, keras.callbacks.CallbackList):
-        callbacks = keras.callbacks.CallbackList(callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=n_batches, model=model)
+        callbacks = keras.callbacks.CallbackList(
+            callbacks, add_progbar=verbose != 0, verbose=verbose, epochs=1, steps=n_batches, model=model
+        )
     batch_callbacks = BatchCallbacks(callbacks, "predict")
     model.eval()
     model.stop_predicting = False
@@ -285,7 +307,8 @@ def _predict(model, x, batch_size=None, verbose="auto", steps=None, callbacks=No
             batch_outputs = engine.forward(x_batch, False)
             outputs.append(batch_outputs)
             if batch_callbacks.active:
-                batch_callbacks.on_end(step, lambda: internals.pythonify_logs({"outputs": batch_outputs}), last=step == n_batches - 1)
+                batch_logs = lambda: internals.pythonify_logs({"outputs": batch_outputs})  # noqa: B023, E731 (read in this step only)
+                batch_callbacks.on_end(step, batch_logs, last=step == n_batches - 1)
             if model.stop_predicting:
                 break
         else:

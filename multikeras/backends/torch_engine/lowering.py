@@ -48,7 +48,9 @@ def _dense(layer):
 
 def _activation_layer(layer):
     fn = _activation(layer.activation)
-    return (lambda: lambda x: fn(x)), "torch activation"  # a Python function: torch's builtins have no signature to inspect
+    return (
+        lambda: lambda x: fn(x)
+    ), "torch activation"  # a Python function: torch's builtins have no signature to inspect
 
 
 def _flatten(layer):
@@ -165,11 +167,16 @@ def _dropout(layer):
 
         return dropout
 
-    return bind, "Bernoulli mask from the layer's seed" if layer.seed is not None else "torch dropout (unseeded, as Keras's)"
+    return (
+        bind,
+        "Bernoulli mask from the layer's seed" if layer.seed is not None else "torch dropout (unseeded, as Keras's)",
+    )
 
 
 def _batch_normalization(layer):
-    if getattr(layer, "renorm", False) or layer.synchronized or layer.compute_dtype != "float32":  # older Keras has no renorm
+    if (
+        getattr(layer, "renorm", False) or layer.synchronized or layer.compute_dtype != "float32"
+    ):  # older Keras has no renorm
         return None, "BatchNormalization with renorm, synchronized or not float32 runs its own call"
 
     def bind():
@@ -207,7 +214,14 @@ def _plain_recurrent(layer, activation_ok: bool) -> bool:
     return (
         activation_ok
         and cell.use_bias
-        and not (cell.dropout or cell.recurrent_dropout or layer.stateful or layer.go_backwards or layer.return_state or layer.unroll)
+        and not (
+            cell.dropout
+            or cell.recurrent_dropout
+            or layer.stateful
+            or layer.go_backwards
+            or layer.return_state
+            or layer.unroll
+        )
     )
 
 
@@ -224,8 +238,15 @@ def _lstm(layer):
 
         def lstm(sequences):
             zeros = sequences.new_zeros((1, sequences.shape[0], cell.units))
-            weights = [kernel.T.contiguous(), recurrent.T.contiguous(), bias, no_bias]  # torch's kernel is slower on transposed views
-            outputs, _, _ = torch.lstm(sequences, (zeros, zeros), weights, True, 1, 0.0, torch.is_grad_enabled(), False, True)
+            weights = [
+                kernel.T.contiguous(),
+                recurrent.T.contiguous(),
+                bias,
+                no_bias,
+            ]  # torch's kernel is slower on transposed views
+            outputs, _, _ = torch.lstm(
+                sequences, (zeros, zeros), weights, True, 1, 0.0, torch.is_grad_enabled(), False, True
+            )
             return outputs if layer.return_sequences else outputs[:, -1]
 
         return lstm
@@ -248,7 +269,12 @@ def _gru(layer):
         kernel, recurrent, bias = cell.kernel.value, cell.recurrent_kernel.value, cell.bias.value
 
         def gru(sequences):
-            weights = [reorder(kernel).T.contiguous(), reorder(recurrent).T.contiguous(), reorder(bias[0]), reorder(bias[1])]
+            weights = [
+                reorder(kernel).T.contiguous(),
+                reorder(recurrent).T.contiguous(),
+                reorder(bias[0]),
+                reorder(bias[1]),
+            ]
             zeros = sequences.new_zeros((1, sequences.shape[0], units))
             outputs, _ = torch.gru(sequences, zeros, weights, True, 1, 0.0, torch.is_grad_enabled(), False, True)
             return outputs if layer.return_sequences else outputs[:, -1]
@@ -269,7 +295,17 @@ def _simple_rnn(layer):
 
         def rnn(sequences):
             zeros = sequences.new_zeros((1, sequences.shape[0], cell.units))
-            outputs, _ = torch.rnn_tanh(sequences, zeros, [kernel.T.contiguous(), recurrent.T.contiguous(), bias, no_bias], True, 1, 0.0, torch.is_grad_enabled(), False, True)
+            outputs, _ = torch.rnn_tanh(
+                sequences,
+                zeros,
+                [kernel.T.contiguous(), recurrent.T.contiguous(), bias, no_bias],
+                True,
+                1,
+                0.0,
+                torch.is_grad_enabled(),
+                False,
+                True,
+            )
             return outputs if layer.return_sequences else outputs[:, -1]
 
         return rnn

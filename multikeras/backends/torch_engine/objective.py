@@ -132,7 +132,9 @@ class Objective:
     def _terms(model):
         if type(model).compute_loss is not keras.Model.compute_loss:
             return None, "the model overrides compute_loss"
-        if model.losses or any(getattr(layer, "activity_regularizer", None) is not None for layer in internals.sublayers(model)):
+        if model.losses or any(
+            getattr(layer, "activity_regularizer", None) is not None for layer in internals.sublayers(model)
+        ):
             return None, "the model adds regularization or activity losses"
         terms = internals.loss_terms(model)
         if not terms:

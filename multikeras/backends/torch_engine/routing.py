@@ -141,6 +141,11 @@ def install(module) -> None:
     ]  # fmt: skip
     trainer.fit = _routed(trainer.fit, fit_route, "fit", fit_keep, checked=["steps_per_epoch", "validation_steps"])
     trainer.evaluate = _routed(
-        trainer.evaluate, evaluate_route, "evaluate", ["x", "y", "batch_size", "verbose", "sample_weight", "steps", "callbacks", "return_dict"]
+        trainer.evaluate,
+        evaluate_route,
+        "evaluate",
+        ["x", "y", "batch_size", "verbose", "sample_weight", "steps", "callbacks", "return_dict"],
     )
-    trainer.predict = _routed(trainer.predict, predict_route, "predict", ["x", "batch_size", "verbose", "steps", "callbacks"])
+    trainer.predict = _routed(
+        trainer.predict, predict_route, "predict", ["x", "batch_size", "verbose", "steps", "callbacks"]
+    )

@@ -174,7 +174,9 @@ class ThreadPolicy:
         if self.setting.isdigit() and int(self.setting) > 0:
             chosen = int(self.setting)
         elif self.setting:
-            raise ValueError(f"{ENV_SWITCH} must be a whole number of threads, or 0/off to leave torch's, got {self.setting!r}.")
+            raise ValueError(
+                f"{ENV_SWITCH} must be a whole number of threads, or 0/off to leave torch's, got {self.setting!r}."
+            )
         else:
             chosen = choose_threads(self.flops)
         if chosen != self.threads:

@@ -80,7 +80,11 @@ class Updater:
         torch._foreach_mul_(v_list, optimizer.beta_2)
         torch._foreach_add_(v_list, torch._foreach_mul(grads, grads), alpha=1 - optimizer.beta_2)
         torch._foreach_add_(
-            params, torch._foreach_div(torch._foreach_mul(m_list, alpha), torch._foreach_add(torch._foreach_sqrt(v_list), optimizer.epsilon)), alpha=-1
+            params,
+            torch._foreach_div(
+                torch._foreach_mul(m_list, alpha), torch._foreach_add(torch._foreach_sqrt(v_list), optimizer.epsilon)
+            ),
+            alpha=-1,
         )
 
     def _sgd(self, grads) -> None:

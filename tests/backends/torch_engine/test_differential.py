@@ -17,8 +17,9 @@ backward: one ulp on LayerNormalization's beta), which Adam can magnify in a deg
 zero but for rounding). This test holds the engine's own arithmetic to Keras's.
 """
 
-import multikeras
 import pytest
+
+import multikeras
 
 if multikeras.active_backend() != "torch":
     pytest.skip("the torch engine runs on the torch backend only; this env runs another", allow_module_level=True)
@@ -116,24 +117,35 @@ def experiments(draw):
 def _optimizer(name, option):
     rate = keras.optimizers.schedules.ExponentialDecay(0.01, 2, 0.9) if option == "schedule" else 0.01
     extra = {"clipnorm": {"clipnorm": 0.5}, "clipvalue": {"clipvalue": 0.1}}.get(option, {})
-    return {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}[name](rate, **extra)
+    return {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}[name](
+        rate, **extra
+    )
 
 
 def _build(e):
     if e["kind"] == "functional":
         a, b = keras.Input((4,), name="a_in"), keras.Input((3,), name="b_in")
         joined = keras.layers.Concatenate()([_stack(a, _layers(e["specs"], e["frozen"])), keras.layers.Dense(4)(b)])
-        model = keras.Model([a, b], {"a": keras.layers.Dense(1, name="a")(joined), "b": keras.layers.Dense(2, name="b")(joined)})
-        loss = {"both": {"a": "mse", "b": "mae"}, "weighted": {"a": "mse", "b": "huber"}, "only_b": {"b": "mse"}}[e["loss_plan"]]
+        model = keras.Model(
+            [a, b], {"a": keras.layers.Dense(1, name="a")(joined), "b": keras.layers.Dense(2, name="b")(joined)}
+        )
+        loss = {"both": {"a": "mse", "b": "mae"}, "weighted": {"a": "mse", "b": "huber"}, "only_b": {"b": "mse"}}[
+            e["loss_plan"]
+        ]
         weights = {"a": 0.3, "b": 1.0} if e["loss_plan"] == "weighted" else None
         metrics = {"a": ["mae"]} if e["metrics"] and e["loss_plan"] != "only_b" else None
-        model.compile(optimizer=_optimizer(e["optimizer"], e["option"]), loss=loss, loss_weights=weights, metrics=metrics)
+        model.compile(
+            optimizer=_optimizer(e["optimizer"], e["option"]), loss=loss, loss_weights=weights, metrics=metrics
+        )
         return model
     classes = e["classes"]
     if e["kind"] == "subclassed":
         model = Subclassed(e["specs"], e["frozen"], classes)
     else:
-        layers = [*_layers(e["specs"], e["frozen"]), keras.layers.Dense(classes or 1, activation="softmax" if classes else None)]
+        layers = [
+            *_layers(e["specs"], e["frozen"]),
+            keras.layers.Dense(classes or 1, activation="softmax" if classes else None),
+        ]
         model = keras.Sequential([keras.Input((4,)), *layers])
     loss = "sparse_categorical_crossentropy" if classes else "mse"
     metrics = (["accuracy"] if classes else [keras.metrics.RootMeanSquaredError()]) if e["metrics"] else None
@@ -203,12 +215,16 @@ def one_thread():
 def test_random_models_train_evaluate_and_predict_as_keras_does(experiment):
     before = routing.CALLS.copy()
     with one_thread():
-        (history, weights, scores, predictions), (own_history, own_weights, own_scores, own_predictions) = twice(lambda: _run(experiment))
+        (history, weights, scores, predictions), (own_history, own_weights, own_scores, own_predictions) = twice(
+            lambda: _run(experiment)
+        )
     assert_same_history(history, own_history)
     assert len(weights) == len(own_weights)
     for got, expected in zip(weights, own_weights):
         np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
     assert_same_history({k: [v] for k, v in scores.items()}, {k: [v] for k, v in own_scores.items()})
     np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
-    taken = {method: routing.CALLS[method, "engine"] - before[method, "engine"] for method in ("fit", "evaluate", "predict")}
+    taken = {
+        method: routing.CALLS[method, "engine"] - before[method, "engine"] for method in ("fit", "evaluate", "predict")
+    }
     assert taken == {"fit": 1, "evaluate": 1, "predict": 1}, f"the engine handed a call back: {routing.CALLS - before}"

@@ -4,8 +4,9 @@ Each test trains twice from the same seed, once through the engine (plain ``mode
 once with the engine off (Keras's torch trainer), and compares (:mod:`.twice`).
 """
 
-import multikeras
 import pytest
+
+import multikeras
 
 if multikeras.active_backend() != "torch":
     pytest.skip("the torch engine runs on the torch backend only; this env runs another", allow_module_level=True)
@@ -28,7 +29,11 @@ def test_plain_fit_evaluate_predict_match_keras_for_every_recipe(name):
     def train():
         model = recipe.build_model(**recipe.data_hparams(X))
         history = model.fit(X, y, validation_data=valid, epochs=2, batch_size=32, verbose=0)
-        return history.history, model.evaluate(X_test, y_test, verbose=0, return_dict=True), flat(model.predict(X_test, verbose=0))
+        return (
+            history.history,
+            model.evaluate(X_test, y_test, verbose=0, return_dict=True),
+            flat(model.predict(X_test, verbose=0)),
+        )
 
     (history, scores, predictions), (own_history, own_scores, own_predictions) = twice(train)
     assert_same_history(history, own_history)
@@ -89,7 +94,9 @@ def test_the_standard_losses_train_as_keras_does(loss, activation, metrics):
         y = (X[:, :3] > 0).astype("float32")
 
     def build():
-        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3, activation=activation)])
+        model = keras.Sequential(
+            [keras.Input((4,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3, activation=activation)]
+        )
         model.compile(optimizer=keras.optimizers.Adam(0.01), loss=loss, metrics=metrics)
         return model
 
@@ -106,7 +113,9 @@ def test_activation_layers_train_as_keras_does():
         hidden = keras.layers.Activation("relu")(keras.layers.Dense(8)(hidden))
         outputs = keras.layers.Activation("softmax")(keras.layers.Dense(3)(hidden))
         model = keras.Model(inputs, outputs)
-        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+        )
         return model
 
     assert_trains_as_keras(build, X, y)
@@ -147,7 +156,10 @@ def test_batch_callbacks_see_the_same_logs_and_early_stopping_stops_alike():
     np.testing.assert_allclose(losses, own_losses, rtol=RTOL, atol=ATOL)
 
 
-@pytest.mark.fault('a BackupAndRestore fit interrupted (KeyboardInterrupt) after epoch 2 on the torch engine, rerun', "resumes at epoch 3; the History of an uninterrupted fit in Keras's loop")
+@pytest.mark.fault(
+    "a BackupAndRestore fit interrupted (KeyboardInterrupt) after epoch 2 on the torch engine, rerun",
+    "resumes at epoch 3; the History of an uninterrupted fit in Keras's loop",
+)
 def test_a_resumed_backup_trains_on_to_the_same_model(tmp_path):
     X, y = _data()
 
@@ -158,7 +170,9 @@ def test_a_resumed_backup_trains_on_to_the_same_model(tmp_path):
 
     def fit(model, backup, extra=()):
         multikeras.set_seed(3)
-        return multikeras.fit(model, X, y, epochs=4, verbose=0, callbacks=[multikeras.callbacks.BackupAndRestore(backup), *extra])
+        return multikeras.fit(
+            model, X, y, epochs=4, verbose=0, callbacks=[multikeras.callbacks.BackupAndRestore(backup), *extra]
+        )
 
     keras.utils.set_random_seed(0)
     model = _mlp()
@@ -171,7 +185,9 @@ def test_a_resumed_backup_trains_on_to_the_same_model(tmp_path):
         uninterrupted = fit(_mlp(), tmp_path / "keras")
     assert resumed.epoch == [2, 3]
     for key in uninterrupted.history:
-        np.testing.assert_allclose(resumed.history[key], uninterrupted.history[key][2:], rtol=RTOL, atol=ATOL, err_msg=key)
+        np.testing.assert_allclose(
+            resumed.history[key], uninterrupted.history[key][2:], rtol=RTOL, atol=ATOL, err_msg=key
+        )
 
 
 def test_the_wrappers_train_and_predict_as_keras_does():
@@ -205,7 +221,11 @@ def test_layers_and_options_the_engine_leaves_to_keras_still_match():
                 keras.layers.Dense(1, activation="sigmoid"),
             ]
         )
-        model.compile(optimizer=keras.optimizers.RMSprop(0.01), loss="binary_crossentropy", metrics=[keras.metrics.AUC(name="auc"), "accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.RMSprop(0.01),
+            loss="binary_crossentropy",
+            metrics=[keras.metrics.AUC(name="auc"), "accuracy"],
+        )
         return model
 
     assert_trains_as_keras(build, X, y, validation_split=0.2)
@@ -231,13 +251,17 @@ class _NoTrainingArgument(_Subclassed):
         return self.out(self.drop(self.norm(self.hidden(x))))
 
 
-@pytest.mark.parametrize("cls", [_Subclassed, _NoTrainingArgument], ids=["call_takes_training", "call_without_training"])
+@pytest.mark.parametrize(
+    "cls", [_Subclassed, _NoTrainingArgument], ids=["call_takes_training", "call_without_training"]
+)
 def test_a_subclassed_model_hands_training_to_its_layers_as_keras_does(cls):
     X, y = _data()
 
     def train():
         model = cls(True)
-        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+        )
         history = model.fit(X, y, epochs=2, batch_size=16, verbose=0, validation_split=0.2)
         return history.history, flat(model.predict(X, verbose=0)), [v.numpy() for v in model.non_trainable_weights]
 

@@ -1,7 +1,8 @@
 """Each torch loss and metric equals the Keras function it stands in for, on the same tensors."""
 
-import multikeras
 import pytest
+
+import multikeras
 
 if multikeras.active_backend() != "torch":
     pytest.skip("the torch engine runs on the torch backend only; this env runs another", allow_module_level=True)
@@ -44,7 +45,11 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("fn", "kwargs", "y_true", "y_pred"), CASES, ids=lambda v: getattr(v, "__name__", None) or str(v) if callable(v) or isinstance(v, dict) else "")
+@pytest.mark.parametrize(
+    ("fn", "kwargs", "y_true", "y_pred"),
+    CASES,
+    ids=lambda v: getattr(v, "__name__", None) or str(v) if callable(v) or isinstance(v, dict) else "",
+)
 def test_torch_function_equals_keras(fn, kwargs, y_true, y_pred):
     replacement = torch_function(fn, kwargs)
     assert replacement is not None, f"{fn.__name__}{kwargs} has no torch version"
@@ -54,8 +59,11 @@ def test_torch_function_equals_keras(fn, kwargs, y_true, y_pred):
     np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
 
 
-@pytest.mark.fault('binary_crossentropy on (4, 2) against (4, 3) in the torch engine', "Keras's ValueError: same shape")
-@pytest.mark.fault('categorical_crossentropy on one output unit in the torch engine', "Keras's SyntaxWarning naming binary_crossentropy")
+@pytest.mark.fault("binary_crossentropy on (4, 2) against (4, 3) in the torch engine", "Keras's ValueError: same shape")
+@pytest.mark.fault(
+    "categorical_crossentropy on one output unit in the torch engine",
+    "Keras's SyntaxWarning naming binary_crossentropy",
+)
 def test_keras_errors_and_warnings_come_through():
     with pytest.raises(ValueError, match="same shape"):
         torch_function(L.binary_crossentropy, {})(torch.zeros(4, 2), torch.zeros(4, 3))
@@ -63,11 +71,16 @@ def test_keras_errors_and_warnings_come_through():
         torch_function(L.categorical_crossentropy, {})(torch.ones(4, 1), torch.ones(4, 1))
 
 
-@pytest.mark.fault('categorical_crossentropy(from_logits=True) on one unit, torch engine', "Keras's SyntaxWarning, and the value Keras computes")
+@pytest.mark.fault(
+    "categorical_crossentropy(from_logits=True) on one unit, torch engine",
+    "Keras's SyntaxWarning, and the value Keras computes",
+)
 def test_edge_cases_keras_accepts():
     with pytest.warns(SyntaxWarning):  # one unit: Keras warns and goes on, with the loss's own options
         got = torch_function(L.categorical_crossentropy, {"from_logits": True})(torch.ones(4, 1), torch.zeros(4, 1))
-    expected = keras.ops.convert_to_numpy(L.categorical_crossentropy(np.ones((4, 1)), np.zeros((4, 1), "float32"), from_logits=True))
+    expected = keras.ops.convert_to_numpy(
+        L.categorical_crossentropy(np.ones((4, 1)), np.zeros((4, 1), "float32"), from_logits=True)
+    )
     np.testing.assert_allclose(got.numpy(), expected)
     labels = ONE_HOT.astype(bool)  # boolean one-hot labels
     got = torch_function(M.categorical_accuracy, {})(torch.as_tensor(labels), torch.as_tensor(PROBA)).numpy()

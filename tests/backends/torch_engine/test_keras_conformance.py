@@ -5,8 +5,9 @@ differed: a model with nothing to train, callbacks' hooks set on the instance, a
 only some outputs, quantized layers, ``max_steps_per_epoch`` and batch logs a callback writes.
 """
 
-import multikeras
 import pytest
+
+import multikeras
 
 if multikeras.active_backend() != "torch":
     pytest.skip("the torch engine runs on the torch backend only; this env runs another", allow_module_level=True)
@@ -93,7 +94,9 @@ def test_a_loss_for_only_one_of_two_named_outputs_trains_as_keras_does():
     def build():
         inputs = keras.Input((4,))
         hidden = keras.layers.Dense(8, activation="relu")(inputs)
-        model = keras.Model(inputs, {"a": keras.layers.Dense(1, name="a")(hidden), "b": keras.layers.Dense(1, name="b")(hidden)})
+        model = keras.Model(
+            inputs, {"a": keras.layers.Dense(1, name="a")(hidden), "b": keras.layers.Dense(1, name="b")(hidden)}
+        )
         model.compile(optimizer="adam", loss={"b": "mse"})
         return model
 
@@ -113,7 +116,14 @@ def test_a_quantized_model_predicts_what_its_call_gives_also_after_a_first_predi
         model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(3)])
         x = X
     else:
-        model = keras.Sequential([keras.Input((5,), dtype="int32"), keras.layers.Embedding(20, 8), keras.layers.Flatten(), keras.layers.Dense(2)])
+        model = keras.Sequential(
+            [
+                keras.Input((5,), dtype="int32"),
+                keras.layers.Embedding(20, 8),
+                keras.layers.Flatten(),
+                keras.layers.Dense(2),
+            ]
+        )
         x = RNG.integers(0, 20, size=(48, 5)).astype("int32")
     model.predict(x, verbose=0)  # the engine builds its program for the float model
     model.quantize("int8")
@@ -211,13 +221,23 @@ def _assert_same_state(engine, own):
     assert_same_history(engine["history"][1], own["history"][1])
     for got, expected in zip(engine["weights"] + engine["optimizer"], own["weights"] + own["optimizer"], strict=True):
         np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL, equal_nan=True)
-    assert_same_history({k: [float(v)] for k, v in engine["metrics"].items()}, {k: [float(v)] for k, v in own["metrics"].items()})
+    assert_same_history(
+        {k: [float(v)] for k, v in engine["metrics"].items()}, {k: [float(v)] for k, v in own["metrics"].items()}
+    )
 
 
-@pytest.mark.fault("a callback raises ValueError mid-epoch (torch engine)", "the ValueError; model, optimizer state, History, metrics and torch's threads as Keras's loop leaves them")
-@pytest.mark.fault("KeyboardInterrupt mid-epoch (torch engine)", "the KeyboardInterrupt; model, optimizer state, History, metrics and torch's threads as Keras's loop leaves them")
+@pytest.mark.fault(
+    "a callback raises ValueError mid-epoch (torch engine)",
+    "the ValueError; model, optimizer state, History, metrics and torch's threads as Keras's loop leaves them",
+)
+@pytest.mark.fault(
+    "KeyboardInterrupt mid-epoch (torch engine)",
+    "the KeyboardInterrupt; model, optimizer state, History, metrics and torch's threads as Keras's loop leaves them",
+)
 @pytest.mark.parametrize("when", ["begin", "end"])
-@pytest.mark.parametrize("error", [ValueError("a callback failed"), KeyboardInterrupt()], ids=["callback_raises", "keyboard_interrupt"])
+@pytest.mark.parametrize(
+    "error", [ValueError("a callback failed"), KeyboardInterrupt()], ids=["callback_raises", "keyboard_interrupt"]
+)
 def test_an_interrupted_fit_leaves_what_keras_leaves(error, when):
     def fit(model):
         model.fit(X, Y, epochs=3, batch_size=8, verbose=0, callbacks=[_Raises(error, when)], validation_split=0.25)
@@ -225,21 +245,29 @@ def test_an_interrupted_fit_leaves_what_keras_leaves(error, when):
     _assert_same_state(*twice(lambda: _state_after(fit)))
 
 
-@pytest.mark.fault("a NaN loss under model.fit, with and without TerminateOnNaN (torch engine)", "trains on (or stops) exactly as Keras's loop: the same NaN History, weights and optimizer state")
+@pytest.mark.fault(
+    "a NaN loss under model.fit, with and without TerminateOnNaN (torch engine)",
+    "trains on (or stops) exactly as Keras's loop: the same NaN History, weights and optimizer state",
+)
 @pytest.mark.parametrize("terminate", [False, True], ids=["trains_on", "terminate_on_nan"])
 def test_a_nan_loss_leaves_what_keras_leaves(terminate):
     y = Y.copy()
     y[20] = np.nan
 
     def fit(model):
-        model.fit(X, y, epochs=2, batch_size=8, verbose=0, callbacks=[keras.callbacks.TerminateOnNaN()] if terminate else [])
+        model.fit(
+            X, y, epochs=2, batch_size=8, verbose=0, callbacks=[keras.callbacks.TerminateOnNaN()] if terminate else []
+        )
 
     engine, own = twice(lambda: _state_after(fit))
     assert np.isnan(own["history"][1]["loss"][-1])
     _assert_same_state(engine, own)
 
 
-@pytest.mark.fault("KeyboardInterrupt inside a training step, no batch callback (torch engine)", "the KeyboardInterrupt; the metrics of the batches done as Keras's loop leaves them")
+@pytest.mark.fault(
+    "KeyboardInterrupt inside a training step, no batch callback (torch engine)",
+    "the KeyboardInterrupt; the metrics of the batches done as Keras's loop leaves them",
+)
 def test_an_interrupt_inside_a_step_leaves_the_metrics_of_the_batches_done():
     calls = []
 

@@ -1,7 +1,8 @@
 """Each lowered layer computes what the layer's own call computes, on the same variables."""
 
-import multikeras
 import pytest
+
+import multikeras
 
 if multikeras.active_backend() != "torch":
     pytest.skip("the torch engine runs on the torch backend only; this env runs another", allow_module_level=True)
@@ -30,10 +31,18 @@ CASES = [
     (keras.layers.GRU(4, return_sequences=True), RNG.normal(size=(5, 7, 3)).astype("float32")),
     (keras.layers.SimpleRNN(4), RNG.normal(size=(5, 7, 3)).astype("float32")),
 ]
-MERGES = [(keras.layers.Concatenate(), [FLOATS, FLOATS * 2]), (keras.layers.Add(), [FLOATS, FLOATS]), (keras.layers.Multiply(), [FLOATS, FLOATS])]
+MERGES = [
+    (keras.layers.Concatenate(), [FLOATS, FLOATS * 2]),
+    (keras.layers.Add(), [FLOATS, FLOATS]),
+    (keras.layers.Multiply(), [FLOATS, FLOATS]),
+]
 
 
-@pytest.mark.parametrize(("layer", "data"), CASES + MERGES, ids=lambda value: type(value).__name__ if isinstance(value, keras.layers.Layer) else "")
+@pytest.mark.parametrize(
+    ("layer", "data"),
+    CASES + MERGES,
+    ids=lambda value: type(value).__name__ if isinstance(value, keras.layers.Layer) else "",
+)
 def test_lowered_layer_equals_its_own_call(layer, data):
     layer(data)  # builds the layer
     if not isinstance(layer, keras.layers.Normalization):  # random weights, biases included, so a mixed-up gate shows
@@ -56,7 +65,11 @@ TRAINING_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("layer", "data"), TRAINING_CASES, ids=lambda value: type(value).__name__ if isinstance(value, keras.layers.Layer) else "")
+@pytest.mark.parametrize(
+    ("layer", "data"),
+    TRAINING_CASES,
+    ids=lambda value: type(value).__name__ if isinstance(value, keras.layers.Layer) else "",
+)
 def test_lowered_training_layers_equal_their_own_call_and_update_the_same_state(layer, data):
     """Three training calls then one inference call: the same outputs, seed state and moving statistics."""
     twin = keras.layers.deserialize(keras.layers.serialize(layer))
@@ -71,7 +84,9 @@ def test_lowered_training_layers_equal_their_own_call_and_update_the_same_state(
         np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
     assert len(layer.variables) == len(twin.variables)
     for own, lowered in zip(layer.variables, twin.variables):  # moving statistics and the dropout seed state
-        np.testing.assert_allclose(keras.ops.convert_to_numpy(lowered), keras.ops.convert_to_numpy(own), rtol=1e-6, err_msg=own.path)
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(lowered), keras.ops.convert_to_numpy(own), rtol=1e-6, err_msg=own.path
+        )
 
 
 def test_every_lowering_is_covered_and_options_it_cannot_reproduce_step_aside():

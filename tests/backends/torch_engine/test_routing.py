@@ -1,7 +1,8 @@
 """When the engine runs, when Keras's own loop does, and the switches between them."""
 
-import multikeras
 import pytest
+
+import multikeras
 
 if multikeras.active_backend() != "torch":
     pytest.skip("the torch engine runs on the torch backend only; this env runs another", allow_module_level=True)
@@ -48,10 +49,27 @@ def test_datasets_and_custom_steps_run_keras_and_subclasses_run_the_engine():
     import torch
 
     model = _model()
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.ones(20, 3), torch.ones(20)), batch_size=5)
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.ones(20, 3), torch.ones(20)), batch_size=5
+    )
     model.fit(loader, epochs=1, verbose=0)
     assert not _engine_ran(model)
-    assert routing.fit_route(model, {"x": loader, "y": None, "sample_weight": None, "validation_data": None, "steps_per_epoch": None, "validation_steps": None, "shuffle": True, "class_weight": None}) == "the data are not NumPy arrays"
+    assert (
+        routing.fit_route(
+            model,
+            {
+                "x": loader,
+                "y": None,
+                "sample_weight": None,
+                "validation_data": None,
+                "steps_per_epoch": None,
+                "validation_steps": None,
+                "shuffle": True,
+                "class_weight": None,
+            },
+        )
+        == "the data are not NumPy arrays"
+    )
 
     class Sub(keras.Model):
         def __init__(self):
@@ -118,7 +136,10 @@ def test_an_argument_the_engine_does_not_know_goes_to_keras():
 
     signature = inspect.signature(fit)
     known = {"x", "y", "epochs"}
-    assert routing.unknown_arguments(signature, {"x": X, "y": Y, "epochs": 1, "new_option": None, "kwargs": {}}, known) is None
+    assert (
+        routing.unknown_arguments(signature, {"x": X, "y": Y, "epochs": 1, "new_option": None, "kwargs": {}}, known)
+        is None
+    )
     why = routing.unknown_arguments(signature, {"x": X, "y": Y, "epochs": 1, "new_option": "on", "kwargs": {}}, known)
     assert why == "new_option= is not an argument the engine knows"
     assert "extra" in routing.unknown_arguments(signature, {"new_option": None, "kwargs": {"extra": 1}}, known)
@@ -154,7 +175,10 @@ def test_a_keras_outside_the_tested_range_runs_keras_with_one_warning(monkeypatc
     monkeypatch.setattr(torch_engine, "TESTED_KERAS", ("3.0.0", "3.0.1"))
     torch_engine.keras_outside_tested.cache_clear()
     try:
-        with pytest.warns(UserWarning, match=rf"Keras {keras.__version__} is outside the versions the engine was tested on \(3.0.0 to 3.0.1\)"):
+        with pytest.warns(
+            UserWarning,
+            match=rf"Keras {keras.__version__} is outside the versions the engine was tested on \(3.0.0 to 3.0.1\)",
+        ):
             assert not _fit_route_taken(model)
         import warnings
 
@@ -177,7 +201,9 @@ def test_a_model_that_overrides_a_loop_method_or_weights_per_output_goes_to_kera
     assert not _fit_route_taken(model)
     assert "overrides compute_metrics" in multikeras.explain(model)
     inputs = keras.Input((3,))
-    two = keras.Model(inputs, {"a": keras.layers.Dense(1, name="a")(inputs), "b": keras.layers.Dense(1, name="b")(inputs)})
+    two = keras.Model(
+        inputs, {"a": keras.layers.Dense(1, name="a")(inputs), "b": keras.layers.Dense(1, name="b")(inputs)}
+    )
     two.compile("sgd", {"a": "mse", "b": "mse"})
     before = routing.CALLS["fit", "sample weights per output"]
     two.fit(X, {"a": Y, "b": Y}, sample_weight={"a": np.ones(20), "b": np.ones(20)}, verbose=0)

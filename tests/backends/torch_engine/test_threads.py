@@ -1,7 +1,8 @@
 """The engine's thread rule: threads the work can use, capped by the free cores and the budget."""
 
-import multikeras
 import pytest
+
+import multikeras
 
 if multikeras.active_backend() != "torch":
     pytest.skip("the torch engine runs on the torch backend only; this env runs another", allow_module_level=True)
@@ -20,7 +21,9 @@ def test_small_work_gets_one_thread_and_large_work_what_is_free():
     assert threads.choose_threads(1e9, environ={"OMP_NUM_THREADS": "2"}, cores=4, busy=0) == 2  # a worker's budget
 
 
-@pytest.mark.fault('MULTIKERAS_TORCH_THREADS=lots, then fit', 'ValueError: MULTIKERAS_TORCH_THREADS must be a whole number')
+@pytest.mark.fault(
+    "MULTIKERAS_TORCH_THREADS=lots, then fit", "ValueError: MULTIKERAS_TORCH_THREADS must be a whole number"
+)
 def test_a_fit_restores_torch_threads_and_the_switch_fixes_or_leaves_them(monkeypatch):
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     model.compile("sgd", "mse")
@@ -44,7 +47,13 @@ def test_a_fit_restores_torch_threads_and_the_switch_fixes_or_leaves_them(monkey
 def test_the_meter_reads_other_processes_cpu_time_not_its_own(monkeypatch):
     """Two looks 2 s apart: 300 ticks on these cores, 100 of them this process's -> 1.0 core busy elsewhere."""
     cores = frozenset({0, 1})
-    samples = iter([threads.CpuSample(10.0, 1000, 500, cores), threads.CpuSample(12.0, 1300, 600, cores), threads.CpuSample(12.01, 1301, 601, cores)])
+    samples = iter(
+        [
+            threads.CpuSample(10.0, 1000, 500, cores),
+            threads.CpuSample(12.0, 1300, 600, cores),
+            threads.CpuSample(12.01, 1301, 601, cores),
+        ]
+    )
     monkeypatch.setattr(threads, "_sample", lambda cores: next(samples))
     meter = threads.BusyMeter()
     meter.ticks = 100
@@ -55,7 +64,9 @@ def test_the_meter_reads_other_processes_cpu_time_not_its_own(monkeypatch):
 
 def test_a_look_over_other_cores_measures_a_fresh_window(monkeypatch):
     """Counters since boot on another set of cores would read as years of work in a second."""
-    samples = iter([threads.CpuSample(2.0, 90_000, 0, frozenset({0, 1})), threads.CpuSample(2.05, 90_000, 0, frozenset({0, 1}))])
+    samples = iter(
+        [threads.CpuSample(2.0, 90_000, 0, frozenset({0, 1})), threads.CpuSample(2.05, 90_000, 0, frozenset({0, 1}))]
+    )
     monkeypatch.setattr(threads, "_sample", lambda cores: next(samples))
     monkeypatch.setattr(threads.time, "sleep", lambda seconds: None)
     meter = threads.BusyMeter()

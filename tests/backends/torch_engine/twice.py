@@ -41,7 +41,9 @@ def twice(train, handed_back=False):
         with disabled() if off else contextlib.nullcontext():
             results.append(train())
         taken = _engine_calls() - before
-        assert (taken == 0) if off or handed_back else (taken > 0), f"the engine took {taken} calls {'with' if off else 'without'} disabled()"
+        assert (taken == 0) if off or handed_back else (taken > 0), (
+            f"the engine took {taken} calls {'with' if off else 'without'} disabled()"
+        )
     return results
 
 
