@@ -2,7 +2,7 @@
 
 import sys
 
-from . import peak_memory, search_scaling, sparse_memory, suite
+from . import compiled_step, peak_memory, search_scaling, sparse_memory, suite
 
 if __name__ == "__main__":
     args = sys.argv[1:]
@@ -10,3 +10,4 @@ if __name__ == "__main__":
     search_scaling.main(args)
     peak_memory.main(["--quick"] if "--quick" in args else [])
     sparse_memory.main(["--quick"] if "--quick" in args else [])
+    compiled_step.main(["--quick"] if "--quick" in args else [])
