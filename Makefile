@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 # An unpinned torch resolves to the newest CUDA build (gigabytes); the constraints file pins
 # the CPU wheel. PIP_CONSTRAINT reaches every pip call, tox's included.
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
-TOX_ENVS ?= lint,torch,jax,tensorflow,cross,keras-min
+TOX_ENVS ?= lint,jax,tensorflow,cross,torch,keras-min
+# The envs run side by side, one per core (auto): a test process keeps about one core busy (most
+# of the work is in the subprocesses it starts, one at a time). The longest envs come first.
+TOX_PARALLEL ?= auto
 
 .PHONY: help install demo test test-fast peer bench clean
 
@@ -29,7 +32,7 @@ demo: install
 	$(BIN)/multikeras compare --data embedded --out runs/demo
 
 test: install
-	$(BIN)/tox run -e $(TOX_ENVS)
+	$(BIN)/tox run-parallel --parallel $(TOX_PARALLEL) --parallel-no-spinner -e $(TOX_ENVS)
 
 test-fast: install
 	$(BIN)/pytest -m "not cross" -q

@@ -39,7 +39,7 @@ def measure(data, epochs, backends):
         command = [
             sys.executable,
             "-m",
-            "multikeras.cli",
+            "multikeras.app.cli",
             "compare",
             "--data",
             data,

@@ -2,7 +2,7 @@
 
 Importing this package picks the Keras backend before Keras itself loads: ``KERAS_BACKEND``
 if set, else ``torch``. Keras 3 cannot switch backends inside a process, so work that spans
-backends runs one subprocess per backend (see :mod:`multikeras.runner`).
+backends runs one subprocess per backend (see :mod:`multikeras.app.runner`).
 """
 
 from .backends import BACKENDS, active_backend, configure_process, use_backend

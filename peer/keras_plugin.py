@@ -70,7 +70,7 @@ def pytest_runtest_logreport(report):
 def _engine_calls() -> dict[str, int]:
     if MODE != "with":
         return {}
-    from multikeras.backends.torch_engine.routing import CALLS
+    from multikeras.backends.torch_engine.trainer_routes import CALLS
 
     return {f"{method}|{why}": count for (method, why), count in sorted(CALLS.items())}
 

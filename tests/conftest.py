@@ -47,7 +47,7 @@ def real_data_dir():
     return root
 
 
-def run_python(code, env_update=None, timeout=300):
+def run_python(code, env_update=None, timeout=300, cwd=None):
     """Run ``code`` in a fresh interpreter (a backend is fixed per process) and return the result."""
     env = dict(os.environ)
     for key, value in (env_update or {}).items():
@@ -55,7 +55,9 @@ def run_python(code, env_update=None, timeout=300):
             env.pop(key, None)
         else:
             env[key] = value
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout, cwd=cwd
+    )
 
 
 _FAULT_SUMMARIES = []

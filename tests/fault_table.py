@@ -44,7 +44,8 @@ def _strings(call: ast.Call, where: str) -> tuple[str, str]:
 def _source_of(path: Path) -> str:
     """The module a test file mirrors (tests/sklearn/test_x.py: multikeras/sklearn/x.py), else the test file."""
     relative = path.relative_to(TESTS)
-    source = Path("multikeras", *relative.parts[:-1], relative.name.removeprefix("test_"))
+    package = ("recipes",) if relative.parts[:1] == ("recipes",) else ("multikeras", *relative.parts[:-1])
+    source = Path(*package, relative.name.removeprefix("test_"))
     return str(source) if (TESTS.parent / source).exists() else str(path.relative_to(TESTS.parent))
 
 

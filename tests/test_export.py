@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from multikeras import registry
-from multikeras.cli import main
+from multikeras.app.cli import main
 from multikeras.export import FORMATS, check_export, export_model, format_of
 
 from .conftest import run_python
@@ -122,9 +122,9 @@ def test_cli_exports_a_saved_run(tmp_path, capsys, backend):
 def test_a_model_trained_on_jax_exports_through_the_backend_that_writes_each_format(tmp_path, backend, target):
     """The routes the errors suggest: SavedModel from JAX, ONNX from torch, both from one .keras file."""
     saved = tmp_path / "wide_deep.keras"
-    train = f"from multikeras.cli import main; raise SystemExit(main(['run', 'wide_deep', '--epochs', '1', '--save', {str(saved)!r}]))"
+    train = f"from multikeras.app.cli import main; raise SystemExit(main(['run', 'wide_deep', '--epochs', '1', '--save', {str(saved)!r}]))"
     assert run_python(train, {"KERAS_BACKEND": "jax"}).returncode == 0
-    export = f"from multikeras.cli import main; raise SystemExit(main(['export', {str(saved)!r}, {str(tmp_path / target)!r}, '--backend', {backend!r}, '--json']))"
+    export = f"from multikeras.app.cli import main; raise SystemExit(main(['export', {str(saved)!r}, {str(tmp_path / target)!r}, '--backend', {backend!r}, '--json']))"
     result = run_python(export, {"KERAS_BACKEND": None})
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout)["max_abs_diff"] <= TOLERANCE

@@ -79,7 +79,7 @@ def _distribution_with_entry_point(folder: Path) -> None:
 def test_an_installed_package_adds_a_recipe_to_the_cli_by_its_entry_point(tmp_path):
     _distribution_with_entry_point(tmp_path / "site")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path / "site"), str(ROOT)]))
-    cli = [sys.executable, "-m", "multikeras.cli"]
+    cli = [sys.executable, "-m", "multikeras.app.cli"]
     listing = subprocess.run([*cli, "recipes"], env=env, capture_output=True, text=True, timeout=120)
     assert "tiny_linear" in listing.stdout.split(), listing.stderr[-2000:]
     run = subprocess.run(

@@ -44,7 +44,7 @@ def _engine_calls(method):
     """How many ``method`` calls the torch engine has taken in this process (0 off torch)."""
     if multikeras.active_backend() != "torch":
         return 0
-    from multikeras.backends.torch_engine.routing import CALLS
+    from multikeras.backends.torch_engine.trainer_routes import CALLS
 
     return CALLS[method, "engine"]
 

@@ -8,7 +8,7 @@ import keras_tuner
 import pytest
 
 from multikeras import registry
-from multikeras.cli import main
+from multikeras.app.cli import main
 from multikeras.tuning import RecipeHyperModel, make_tuner, search_recipe
 
 

@@ -14,7 +14,7 @@ import functools
 import importlib
 import os
 
-from .base import Backend
+from .interface import Backend
 from .selection import (
     BACKENDS,
     DEFAULT_BACKEND,
@@ -64,11 +64,11 @@ def current() -> Backend:
 
 def configure_process(environ=None) -> str:
     """Before Keras loads: pick the backend, apply the thread budget and caches; return the backend."""
-    from . import tensorflow_guard, threads
+    from . import tensorflow_guard, thread_budget
 
     environ = os.environ if environ is None else environ
     backend = select_default_backend()
-    threads.configure_from_environment(environ)  # joblib/Dask worker budgets reach XLA and TensorFlow too
+    thread_budget.configure_from_environment(environ)  # joblib/Dask worker budgets reach XLA and TensorFlow too
     for name in BACKENDS:
         backend_class(name).configure_cache(environ)  # JAX compiles each architecture once, across processes
     tensorflow_guard.install()  # Keras's serializer would otherwise import TensorFlow on torch/JAX

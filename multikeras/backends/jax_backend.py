@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 
-from .base import Backend
+from .interface import Backend
 
 __all__ = ["JaxBackend"]
 

@@ -46,10 +46,10 @@ PATCHES = (
         "torch",
         "MULTIKERAS_TORCH_ENGINE=0; `with multikeras.engine_off():`; `multikeras.fit(..., torch_engine=False)`",
         (
-            "backends/torch_engine/routing.py: trainer.fit",
-            "backends/torch_engine/routing.py: trainer.evaluate",
-            "backends/torch_engine/routing.py: trainer.predict",
-            "backends/torch_engine/routing.py: method.__multikeras_original__",
+            "backends/torch_engine/trainer_routes.py: trainer.fit",
+            "backends/torch_engine/trainer_routes.py: trainer.evaluate",
+            "backends/torch_engine/trainer_routes.py: trainer.predict",
+            "backends/torch_engine/trainer_routes.py: method.__multikeras_original__",
         ),
         tuple(f"keras.src.backend.torch.trainer.TorchTrainer.{name}" for name in ("fit", "evaluate", "predict")),
     ),  # fmt: skip
@@ -119,7 +119,7 @@ PATCHES = (
         "call",
         "torch",
         "MULTIKERAS_TORCH_THREADS=0 leaves torch's setting",
-        ("backends/torch_engine/threads.py: self.torch.set_num_threads",),
+        ("backends/torch_engine/fit_threads.py: self.torch.set_num_threads",),
     ),  # fmt: skip
     Patch(
         "grouped steps",
@@ -167,7 +167,7 @@ PATCHES = (
         "process",
         "all",
         "no seed: `multikeras.set_seed(None)`, or `multikeras.fit(..., shuffle=False)`",
-        ("backends/base.py: np.random.seed", "backends/torch_backend.py: torch.manual_seed"),
+        ("backends/interface.py: np.random.seed", "backends/torch_backend.py: torch.manual_seed"),
     ),  # fmt: skip
     Patch(
         "resumed epoch",
@@ -246,7 +246,7 @@ PATCHES = (
         "process",
         "tensorflow",
         "set TF_CPP_MIN_LOG_LEVEL yourself",
-        ("cli.py: os.environ.setdefault",),
+        ("app/cli.py: os.environ.setdefault",),
     ),  # fmt: skip
 )
 

@@ -59,7 +59,7 @@ def active_backend() -> str:
 def use_backend(name: str) -> str:
     """Select the Keras backend for this process; must run before Keras is imported.
 
-    To run on several backends, use ``multikeras.runner`` (one subprocess per backend).
+    To run on several backends, use ``multikeras.app.runner`` (one subprocess per backend).
     """
     backend = normalize_backend(name)
     if "keras" in sys.modules:
@@ -68,7 +68,7 @@ def use_backend(name: str) -> str:
             raise RuntimeError(
                 f"Keras was already imported with the {current!r} backend and Keras 3 cannot "
                 f"switch backends inside one process. Set KERAS_BACKEND={backend} before "
-                f"starting Python, or use multikeras.runner.compare() / `multikeras compare "
+                f"starting Python, or use multikeras.app.runner.compare() / `multikeras compare "
                 f"--backends {backend}`, which run each backend in its own subprocess."
             )
         return backend

@@ -3,7 +3,7 @@ reshuffles every epoch (:mod:`.tensorflow_data`)."""
 
 from __future__ import annotations
 
-from .base import Backend
+from .interface import Backend
 
 __all__ = ["TensorFlowBackend"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from .base import Backend
+from .interface import Backend
 
 __all__ = ["TorchBackend"]
 
@@ -41,7 +41,7 @@ class TorchBackend(Backend):
         os.environ.setdefault("MKL_CBWR", "AUTO")
         from .import_hooks import after_import
         from .keras_internals import TORCH_TRAINER_MODULE
-        from .torch_engine.routing import install
+        from .torch_engine.trainer_routes import install
 
         after_import(TORCH_TRAINER_MODULE, install)
 

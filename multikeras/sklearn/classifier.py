@@ -8,9 +8,9 @@ from sklearn.metrics import accuracy_score
 
 from ..class_weights import balanced_class_weights
 from ..loss_formats import is_one_hot, is_sparse
-from .base import BaseWrapper
 from .docstrings import assemble
 from .encoders import ClassLabelEncoder
+from .wrapper import BaseWrapper
 
 __all__ = ["KerasClassifier"]
 

@@ -16,7 +16,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..hparams import whole_numbers
-from .base import BaseWrapper
+from .wrapper import BaseWrapper
 
 __all__ = ["KFoldEnsemble"]
 

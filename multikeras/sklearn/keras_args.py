@@ -2,14 +2,14 @@
 
 Names, classes and objects are accepted for the optimizer, the loss and the metrics, alone or in
 a list or dict (one per output); routed ``optimizer__*``, ``loss__*`` and ``metrics__*`` keys
-configure the classes among them (see :func:`routing.construct`).
+configure the classes among them (see :func:`routed_params.construct`).
 """
 
 from __future__ import annotations
 
 import copy
 
-from . import routing
+from . import routed_params
 
 __all__ = ["compile_kwargs", "callbacks", "optimizer", "loss", "metrics"]
 
@@ -19,11 +19,11 @@ KERAS_RESOLVED_METRICS = frozenset({"acc", "accuracy", "ce", "crossentropy"})
 
 def compile_kwargs(params: dict, loss_value) -> dict:
     """``Model.compile`` arguments from the wrapper's parameters, with ``loss_value`` as the loss."""
-    extra = routing.own(routing.routed(params, "compile"))
+    extra = routed_params.own(routed_params.routed(params, "compile"))
     return {
-        "optimizer": optimizer(params["optimizer"], routing.routed(params, "optimizer")),
-        "loss": loss(loss_value, routing.routed(params, "loss")),
-        "metrics": metrics(params["metrics"], routing.routed(params, "metrics")),
+        "optimizer": optimizer(params["optimizer"], routed_params.routed(params, "optimizer")),
+        "loss": loss(loss_value, routed_params.routed(params, "loss")),
+        "metrics": metrics(params["metrics"], routed_params.routed(params, "metrics")),
         "run_eagerly": params["run_eagerly"],
         **extra,
     }
@@ -36,14 +36,14 @@ def optimizer(spec, params):
         return keras.optimizers.get(spec)  # a fresh instance on every call
     if isinstance(spec, keras.optimizers.Optimizer) and not params:
         return type(spec).from_config(spec.get_config())  # fresh slots: refits never share state
-    return routing.construct(spec, params, lambda name: type(keras.optimizers.get(name)))
+    return routed_params.construct(spec, params, lambda name: type(keras.optimizers.get(name)))
 
 
 def loss(spec, params):
     """Losses are stateless, so objects are used as given (Huber's config would drop its delta)."""
     import keras
 
-    return routing.construct(spec, params, lambda name: _class_named(keras.losses, name, "loss"))
+    return routed_params.construct(spec, params, lambda name: _class_named(keras.losses, name, "loss"))
 
 
 def metrics(spec, params):
@@ -53,7 +53,7 @@ def metrics(spec, params):
     def from_name(name):
         return _class_named(keras.metrics, name, "metric")
 
-    built = routing.construct(spec, params, from_name)
+    built = routed_params.construct(spec, params, from_name)
     if built is None or isinstance(built, (list, dict)):
         return built
     return list(built) if isinstance(built, tuple) else [built]
@@ -71,7 +71,7 @@ def _class_named(module, name: str, what: str) -> type:
     except (ValueError, TypeError) as err:
         raise ValueError(f"{what} {name!r} is not a Keras {what} name: {err}") from err
     if isinstance(built, type) or not hasattr(built, "get_config"):
-        raise routing.UnexpectedArgument(
+        raise routed_params.UnexpectedArgument(
             f"{what} {name!r} names a function, which takes no {what}__* arguments; "
             f"name its class instead (e.g. {camel!r}) or pass an instance."
         )
@@ -101,10 +101,10 @@ def callbacks(spec, params, where: str) -> list:
             f"{where} must be a keras.callbacks.Callback (instance or class), or a list or dict of them; "
             f"got {type(spec).__name__}."
         )
-    shared = routing.own(params)
+    shared = routed_params.own(params)
     result = []
     for key, item in items:
-        item_params = {**shared, **routing.routed(params, str(key))}
+        item_params = {**shared, **routed_params.routed(params, str(key))}
         if isinstance(item, (list, tuple)):
             result.extend(callbacks(list(item), item_params, f"{where}[{key!r}]"))
         else:
@@ -118,13 +118,13 @@ def _configured(callback, params, where):
     if isinstance(callback, type):
         if not issubclass(callback, keras.callbacks.Callback):
             raise TypeError(f"{where} is the class {callback.__name__}, which is not a keras.callbacks.Callback.")
-        return routing.construct(callback, params, None)
+        return routed_params.construct(callback, params, None)
     if not isinstance(callback, keras.callbacks.Callback):
         raise TypeError(f"{where} is {callback!r}, which is not a keras.callbacks.Callback (instance or class).")
     if not params:
         return callback
     configured = copy.deepcopy(callback)
-    routing.reject_unknown(params, [k for k in vars(configured) if not k.startswith("_")], where)
+    routed_params.reject_unknown(params, [k for k in vars(configured) if not k.startswith("_")], where)
     for name, value in params.items():
         setattr(configured, name, value)
     return configured

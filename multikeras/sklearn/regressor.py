@@ -5,9 +5,9 @@ from __future__ import annotations
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 
-from .base import BaseWrapper
 from .docstrings import assemble
 from .encoders import RegressionTargetEncoder
+from .wrapper import BaseWrapper
 
 __all__ = ["KerasRegressor"]
 

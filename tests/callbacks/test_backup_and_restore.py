@@ -17,7 +17,7 @@ EPOCHS = 8
 COMMAND = [
     sys.executable,
     "-m",
-    "multikeras.cli",
+    "multikeras.app.cli",
     "run",
     "regression_mlp",
     "--epochs",

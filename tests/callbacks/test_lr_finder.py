@@ -51,7 +51,7 @@ def test_bad_ranges_are_named():
 def test_cli_writes_the_curve_and_the_suggestion(tmp_path, capsys):
     import json
 
-    from multikeras.cli import main
+    from multikeras.app.cli import main
 
     assert main(["lr-find", "regression_mlp", "--out", str(tmp_path), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)

@@ -121,7 +121,7 @@ def eligibility(model) -> str | None:
 
 def explain(model) -> str:
     """A table: each layer, whether it runs lowered to torch, and how or why not."""
-    from .routing import process_route
+    from .trainer_routes import process_route
 
     reason = process_route() or eligibility(model)
     if reason is not None:

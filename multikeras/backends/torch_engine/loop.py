@@ -22,9 +22,9 @@ import torch
 from .. import keras_internals as internals
 from .batch_callbacks import BatchCallbacks
 from .data import Arrays, draw_loader_seed, epoch_order, to_arrays
+from .fit_threads import thread_policy
 from .forward import ForwardProgram, fingerprint
 from .objective import Objective
-from .threads import thread_policy
 from .update import Updater
 
 __all__ = ["Engine", "fit", "evaluate", "predict"]

@@ -33,7 +33,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from multikeras.backends.torch_engine import routing
+from multikeras.backends.torch_engine import trainer_routes
 
 from .twice import ATOL, RTOL, assert_same_history, flat, twice
 
@@ -213,7 +213,7 @@ def one_thread():
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 @given(experiments())
 def test_random_models_train_evaluate_and_predict_as_keras_does(experiment):
-    before = routing.CALLS.copy()
+    before = trainer_routes.CALLS.copy()
     with one_thread():
         (history, weights, scores, predictions), (own_history, own_weights, own_scores, own_predictions) = twice(
             lambda: _run(experiment)
@@ -225,6 +225,9 @@ def test_random_models_train_evaluate_and_predict_as_keras_does(experiment):
     assert_same_history({k: [v] for k, v in scores.items()}, {k: [v] for k, v in own_scores.items()})
     np.testing.assert_allclose(predictions, own_predictions, rtol=RTOL, atol=ATOL)
     taken = {
-        method: routing.CALLS[method, "engine"] - before[method, "engine"] for method in ("fit", "evaluate", "predict")
+        method: trainer_routes.CALLS[method, "engine"] - before[method, "engine"]
+        for method in ("fit", "evaluate", "predict")
     }
-    assert taken == {"fit": 1, "evaluate": 1, "predict": 1}, f"the engine handed a call back: {routing.CALLS - before}"
+    assert taken == {"fit": 1, "evaluate": 1, "predict": 1}, (
+        f"the engine handed a call back: {trainer_routes.CALLS - before}"
+    )

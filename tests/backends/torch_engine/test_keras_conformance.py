@@ -17,7 +17,7 @@ import warnings
 import keras
 import numpy as np
 
-from multikeras.backends.torch_engine import routing
+from multikeras.backends.torch_engine import trainer_routes
 
 from .twice import ATOL, RTOL, assert_same_history, assert_trains_as_keras, flat, twice
 
@@ -34,7 +34,7 @@ def _model(trainable=True):
 
 
 def _engine_took(method, before):
-    return routing.CALLS[method, "engine"] - before[method, "engine"]
+    return trainer_routes.CALLS[method, "engine"] - before[method, "engine"]
 
 
 def test_a_frozen_model_warns_and_evaluates_its_metrics_as_keras_does():
@@ -49,7 +49,7 @@ def test_a_frozen_model_warns_and_evaluates_its_metrics_as_keras_does():
             np.testing.assert_array_equal(before, after)
         return history.history
 
-    before = routing.CALLS.copy()
+    before = trainer_routes.CALLS.copy()
     assert_same_history(*twice(train))
     assert _engine_took("fit", before) == 1
 

@@ -9,7 +9,7 @@ import contextlib
 import keras
 import numpy as np
 
-from multikeras.backends.torch_engine import disabled, routing
+from multikeras.backends.torch_engine import disabled, trainer_routes
 
 RTOL, ATOL = 1e-5, 1e-6
 
@@ -25,7 +25,7 @@ def assert_same_history(engine, keras_own):
 
 
 def _engine_calls() -> int:
-    return sum(count for (_, why), count in routing.CALLS.items() if why == "engine")
+    return sum(count for (_, why), count in trainer_routes.CALLS.items() if why == "engine")
 
 
 def twice(train, handed_back=False):

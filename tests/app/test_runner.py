@@ -7,9 +7,10 @@ import numpy as np
 import psutil
 import pytest
 
-from multikeras import registry, runner
-from multikeras.records import Event, Job, ResultRow, Status
-from multikeras.rows_log import FINISHED_KEY, HEADER_KEY
+from multikeras import registry
+from multikeras.app import runner
+from multikeras.app.records import Event, Job, ResultRow, Status
+from multikeras.app.rows_log import FINISHED_KEY, HEADER_KEY
 
 
 def _logged_rows(out):
@@ -20,7 +21,7 @@ def _logged_rows(out):
 
 
 def _workers():
-    return [p for p in psutil.Process().children(recursive=True) if "multikeras.worker" in " ".join(p.cmdline())]
+    return [p for p in psutil.Process().children(recursive=True) if "multikeras.app.worker" in " ".join(p.cmdline())]
 
 
 def test_resolve_backends_dedupes_aliases_and_rejects_unknown():
@@ -97,7 +98,7 @@ def test_a_worker_stops_when_its_parent_goes_away(backend, tmp_path):
     )
     (tmp_path / "job.json").write_text(json.dumps(job.to_json()))
     worker = subprocess.Popen(
-        [sys.executable, "-m", "multikeras.worker", str(tmp_path / "job.json")],
+        [sys.executable, "-m", "multikeras.app.worker", str(tmp_path / "job.json")],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -165,7 +166,7 @@ def test_a_worker_stops_quietly_on_sigterm(backend, tmp_path):
     )
     (tmp_path / "job.json").write_text(json.dumps(job.to_json()))
     worker = subprocess.Popen(
-        [sys.executable, "-m", "multikeras.worker", str(tmp_path / "job.json")],
+        [sys.executable, "-m", "multikeras.app.worker", str(tmp_path / "job.json")],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -284,7 +285,7 @@ def test_seeds_across_two_backends_check_parity_for_the_first_seed_only(tmp_path
 
 
 def test_the_books_figure_comes_with_the_real_data_only():
-    from multikeras import worker
+    from multikeras.app import worker
 
     classifier, regression = registry.get("classifier_mlp"), registry.get("regression_mlp")
     assert worker._book_result(classifier, "real") == 0.8864 and worker._book_result(regression, "real") == 0.5297

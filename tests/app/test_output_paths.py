@@ -2,7 +2,7 @@
 
 import pytest
 
-from multikeras.output_paths import OutputPathError, check_file, check_folder
+from multikeras.app.output_paths import OutputPathError, check_file, check_folder
 
 
 def test_new_paths_in_writable_folders_pass_and_nothing_is_created(tmp_path):

@@ -3,10 +3,10 @@
 Keras 3 fixes its backend when it is first imported, so each backend gets a fresh Python
 process with ``KERAS_BACKEND`` set. The first installed backend is the parity source: its
 models are saved as .keras and reloaded by the others. Each row is written to
-``OUT/rows.jsonl`` the moment it arrives (see `multikeras.rows_log`), so a run that dies keeps
+``OUT/rows.jsonl`` the moment it arrives (see `multikeras.app.rows_log`), so a run that dies keeps
 what it finished, and running the same job into the same ``OUT`` again trains only the pairs
 it lacks. Workers get a `Job` and answer with `Event` lines; the rows are `ResultRow` records
-(see `multikeras.records`).
+(see `multikeras.app.records`).
 
 With several seeds (``seeds=N``, ``--seeds N``) each backend's seeds are dealt to as many
 workers as there are cores, run side by side, each with a thread budget of cores / workers
@@ -31,9 +31,9 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from . import datasets, registry
-from .backends import BACKENDS, is_installed, normalize_backend
-from .backends.threads import ENV_BUDGET
+from .. import datasets, registry
+from ..backends import BACKENDS, is_installed, normalize_backend
+from ..backends.thread_budget import ENV_BUDGET
 from .records import JSON_KEYS, Event, Job, ResultRow
 from .rows_log import RowsLog, fingerprint
 
@@ -100,7 +100,7 @@ class _Worker:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            [self.python, "-m", "multikeras.worker", str(self.job_path)],
+            [self.python, "-m", "multikeras.app.worker", str(self.job_path)],
             env=_worker_env(self.backend, self.threads),
             stdout=subprocess.PIPE,
             stderr=self.log,

@@ -1,11 +1,11 @@
 """compare's report over several seeds: each recipe and backend summarized, backends tested against seed noise.
 
-With ``--seeds N`` each recipe trains N times on each backend (see `multikeras.runner`), so a
+With ``--seeds N`` each recipe trains N times on each backend (see `multikeras.app.runner`), so a
 gap between two backends can be told from the spread the seeds alone produce. The table gives,
 per recipe and backend, the mean, the standard deviation and the 95 % interval (Student's t)
 of the metric and of the fit time. Under it, per recipe, Welch's t-test for each pair of
 backends says whether they "differ" (p < 0.05) or stay "within seed noise", for the metric and
-for the fit time (`multikeras.seed_stats`). The JSON holds every seed's row, the summaries and
+for the fit time (`multikeras.app.seed_stats`). The JSON holds every seed's row, the summaries and
 the verdicts. On the real data, a last line per recipe says which backends reproduce the
 book's single run (`seed_stats.ReferenceCheck`). ``seeds/RECIPE.png`` shows each seed's metric per backend. Parity and the
 learning curves are the first seed's.
@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..scoring import higher_is_better
 from .records import ResultRow
 from .report import json_row, markdown_table, number, parity_cell, write_files
-from .scoring import higher_is_better
 from .seed_stats import ReferenceCheck, Summary, Verdict, pairwise, summarize
 
 __all__ = [
@@ -225,7 +225,7 @@ def json_report(rows: list[ResultRow]) -> dict:
 
 def plot_seeds(rows: list[ResultRow], directory) -> list:
     """One strip plot per recipe with results: each seed's metric per backend, the book's figure as a line."""
-    from .plots import seed_strip
+    from ..plots import seed_strip
 
     written = []
     for recipe, measured in _measured(rows).items():

@@ -3,8 +3,8 @@ from dataclasses import replace
 
 import pytest
 
-from multikeras.records import ResultRow, Status
-from multikeras.rows_log import HEADER_KEY, Previous, RowsLog, fingerprint, row_key
+from multikeras.app.records import ResultRow, Status
+from multikeras.app.rows_log import HEADER_KEY, Previous, RowsLog, fingerprint, row_key
 
 
 def _fingerprint(**changes):

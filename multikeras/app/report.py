@@ -112,7 +112,7 @@ def json_rows(rows: list[ResultRow]) -> list:
 
 def plot_learning_curves(rows: list[ResultRow], directory) -> list:
     """One PNG per recipe: each backend's training (solid) and validation (dashed) curves."""
-    from .plots import learning_curves
+    from ..plots import learning_curves
 
     written = []
     for recipe in dict.fromkeys(row.recipe for row in rows):

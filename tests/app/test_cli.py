@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 import multikeras
-from multikeras.cli import main
+from multikeras.app.cli import main
 
 
 def _error_line(capsys):
@@ -109,7 +109,7 @@ def test_compare_end_to_end_in_a_subprocess(backend, tmp_path):
     command = [
         sys.executable,
         "-m",
-        "multikeras.cli",
+        "multikeras.app.cli",
         "compare",
         "--recipes",
         "wide_deep_subclassed,lstm_forecaster",
@@ -141,7 +141,7 @@ def test_compare_table_across_three_backends(tmp_path):
     command = [
         sys.executable,
         "-m",
-        "multikeras.cli",
+        "multikeras.app.cli",
         "compare",
         "--recipes",
         "classifier_mlp",
@@ -253,7 +253,7 @@ def _interrupt(args, needle, send):
         pytest.skip("SIGINT is ignored here, so the CLI would inherit that and ignore Ctrl-C")
     terminal, child_end = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", "multikeras.cli", *args],
+        [sys.executable, "-m", "multikeras.app.cli", *args],
         stdin=subprocess.DEVNULL,
         stdout=child_end,
         stderr=child_end,
@@ -290,7 +290,7 @@ def test_ctrl_c_stops_compare_and_its_worker(backend, tmp_path):
     code, output, children = _interrupt(
         args, "epoch 1/", lambda pid: os.killpg(pid, signal.SIGINT)
     )  # a terminal's Ctrl-C
-    assert code == 130 and any("multikeras.worker" in line for line in children)
+    assert code == 130 and any("multikeras.app.worker" in line for line in children)
     assert _interrupted_lines(output) == [
         f"multikeras: interrupted by SIGINT; 0 finished row(s) kept in {tmp_path / 'rows.jsonl'}; "
         f"run it again with --out {tmp_path} to train only the rest"
@@ -391,7 +391,7 @@ def test_compare_over_seeds_on_two_backends_prints_the_verdicts(tmp_path):
     command = [
         sys.executable,
         "-m",
-        "multikeras.cli",
+        "multikeras.app.cli",
         "compare",
         "--seeds",
         "2",
@@ -420,7 +420,7 @@ def test_compare_over_three_seeds_on_three_backends_reports_values_intervals_and
     command = [
         sys.executable,
         "-m",
-        "multikeras.cli",
+        "multikeras.app.cli",
         "compare",
         "--seeds",
         "3",

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from multikeras.records import EVENT_PREFIX, JSON_KEYS, PARITY_TOLERANCE, Event, Job, ResultRow, Status
+from multikeras.app.records import EVENT_PREFIX, JSON_KEYS, PARITY_TOLERANCE, Event, Job, ResultRow, Status
 
 TRAINED = {  # the keys and order of training's RecipeRun.row, plus what the worker adds
     "recipe": "lstm_forecaster",

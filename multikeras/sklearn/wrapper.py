@@ -26,7 +26,7 @@ from .. import saving
 from ..fitting import fit
 from ..predicting import predict
 from ..seeding import seeded_build, set_seed
-from . import fit_store, keras_args, routing
+from . import fit_store, keras_args, routed_params
 
 __all__ = ["BaseWrapper"]
 
@@ -106,7 +106,7 @@ class BaseWrapper(BaseEstimator):
         if init is None:
             return
         signature = inspect.signature(init)
-        declared = [name for name in signature.parameters if routing.is_routed(name)]
+        declared = [name for name in signature.parameters if routed_params.is_routed(name)]
         if not declared:
             return
 
@@ -142,9 +142,9 @@ class BaseWrapper(BaseEstimator):
 
     def set_params(self, **params):
         declared = set(self._get_param_names())
-        for key in [k for k in params if k not in declared and (routing.is_routed(k) or k in self._extra_params)]:
+        for key in [k for k in params if k not in declared and (routed_params.is_routed(k) or k in self._extra_params)]:
             self._extra_params[key] = params.pop(key)
-        for key in [k for k in params if k in declared and routing.is_routed(k)]:  # declared by a subclass
+        for key in [k for k in params if k in declared and routed_params.is_routed(k)]:  # declared by a subclass
             setattr(self, key, params.pop(key))
         try:
             return super().set_params(**params) if params else self
@@ -305,13 +305,13 @@ class BaseWrapper(BaseEstimator):
 
     def _build_kwargs(self, build, inputs) -> dict:
         params = self.get_params()
-        model_params = routing.own(routing.routed(params, "model"))
-        given = {**{k: v for k, v in self._extra_params.items() if not routing.is_routed(k)}, **model_params}
-        accepted = routing.accepted_names(build)
+        model_params = routed_params.own(routed_params.routed(params, "model"))
+        given = {**{k: v for k, v in self._extra_params.items() if not routed_params.is_routed(k)}, **model_params}
+        accepted = routed_params.accepted_names(build)
         name = getattr(build, "__name__", type(build).__name__)
         if accepted is None:  # **kwargs: scikeras's three extras, and everything given
             return {**given, "meta": self._meta(), "compile_kwargs": self._compile_arguments(), "params": params}
-        routing.reject_unknown(given, accepted - set(BUILD_EXTRAS), f"The build function {name!r}")
+        routed_params.reject_unknown(given, accepted - set(BUILD_EXTRAS), f"The build function {name!r}")
         extras = {
             "meta": self._meta,
             "compile_kwargs": self._compile_arguments,
@@ -364,14 +364,16 @@ class BaseWrapper(BaseEstimator):
     def _callbacks(self, stage) -> list:
         """Callbacks for ``fit`` or ``predict``: ``callbacks`` plus ``fit__callbacks`` or ``predict__callbacks``."""
         params = self.get_params()
-        shared = keras_args.callbacks(self.callbacks, routing.routed(params, "callbacks"), "callbacks")
-        staged = routing.routed(params, stage)
-        own = keras_args.callbacks(staged.get("callbacks"), routing.routed(staged, "callbacks"), f"{stage}__callbacks")
+        shared = keras_args.callbacks(self.callbacks, routed_params.routed(params, "callbacks"), "callbacks")
+        staged = routed_params.routed(params, stage)
+        own = keras_args.callbacks(
+            staged.get("callbacks"), routed_params.routed(staged, "callbacks"), f"{stage}__callbacks"
+        )
         return shared + own
 
     def _stage_arguments(self, stage) -> dict:
         """``fit__*`` or ``predict__*`` keys for Keras's call (their callbacks go through ``_callbacks``)."""
-        own = routing.own(routing.routed(self.get_params(), stage))
+        own = routed_params.own(routed_params.routed(self.get_params(), stage))
         own.pop("callbacks", None)
         return own
 
@@ -519,7 +521,7 @@ class BaseWrapper(BaseEstimator):
         A subclass changes the metric by defining ``scorer(y_true, y_pred, **kwargs)``, static or
         bound, as in scikeras; ``score__name`` parameters and ``sample_weight`` reach it as keywords.
         """
-        kwargs = routing.own(routing.routed(self.get_params(), "score"))
+        kwargs = routed_params.own(routed_params.routed(self.get_params(), "score"))
         if sample_weight is not None:
             kwargs["sample_weight"] = sample_weight
         return self.scorer(y, self.predict(X), **kwargs)

@@ -11,14 +11,14 @@ import keras
 import numpy as np
 import torch
 
-from multikeras.backends.torch_engine import threads
+from multikeras.backends.torch_engine import fit_threads
 
 
 def test_small_work_gets_one_thread_and_large_work_what_is_free():
-    assert threads.choose_threads(1e6, environ={}, cores=4, busy=0) == 1
-    assert threads.choose_threads(1e9, environ={}, cores=4, busy=0) == 4
-    assert threads.choose_threads(1e9, environ={}, cores=4, busy=3) == 1  # three cores taken elsewhere
-    assert threads.choose_threads(1e9, environ={"OMP_NUM_THREADS": "2"}, cores=4, busy=0) == 2  # a worker's budget
+    assert fit_threads.choose_threads(1e6, environ={}, cores=4, busy=0) == 1
+    assert fit_threads.choose_threads(1e9, environ={}, cores=4, busy=0) == 4
+    assert fit_threads.choose_threads(1e9, environ={}, cores=4, busy=3) == 1  # three cores taken elsewhere
+    assert fit_threads.choose_threads(1e9, environ={"OMP_NUM_THREADS": "2"}, cores=4, busy=0) == 2  # a worker's budget
 
 
 @pytest.mark.fault(
@@ -36,10 +36,10 @@ def test_a_fit_restores_torch_threads_and_the_switch_fixes_or_leaves_them(monkey
 
     model.fit(np.ones((8, 3)), np.ones(8), verbose=0, callbacks=[Spy()])
     assert seen == [1] and torch.get_num_threads() == before  # a tiny model: one thread, then torch's own again
-    monkeypatch.setenv(threads.ENV_SWITCH, "0")
+    monkeypatch.setenv(fit_threads.ENV_SWITCH, "0")
     model.fit(np.ones((8, 3)), np.ones(8), verbose=0, callbacks=[Spy()])
     assert seen[-1] == before
-    monkeypatch.setenv(threads.ENV_SWITCH, "lots")
+    monkeypatch.setenv(fit_threads.ENV_SWITCH, "lots")
     with pytest.raises(ValueError, match="MULTIKERAS_TORCH_THREADS must be a whole number"):
         model.fit(np.ones((8, 3)), np.ones(8), verbose=0)
 
@@ -49,13 +49,13 @@ def test_the_meter_reads_other_processes_cpu_time_not_its_own(monkeypatch):
     cores = frozenset({0, 1})
     samples = iter(
         [
-            threads.CpuSample(10.0, 1000, 500, cores),
-            threads.CpuSample(12.0, 1300, 600, cores),
-            threads.CpuSample(12.01, 1301, 601, cores),
+            fit_threads.CpuSample(10.0, 1000, 500, cores),
+            fit_threads.CpuSample(12.0, 1300, 600, cores),
+            fit_threads.CpuSample(12.01, 1301, 601, cores),
         ]
     )
-    monkeypatch.setattr(threads, "_sample", lambda cores: next(samples))
-    meter = threads.BusyMeter()
+    monkeypatch.setattr(fit_threads, "_sample", lambda cores: next(samples))
+    meter = fit_threads.BusyMeter()
     meter.ticks = 100
     meter.last = next(samples)
     assert meter.busy_cores(cores) == pytest.approx(1.0)
@@ -65,37 +65,42 @@ def test_the_meter_reads_other_processes_cpu_time_not_its_own(monkeypatch):
 def test_a_look_over_other_cores_measures_a_fresh_window(monkeypatch):
     """Counters since boot on another set of cores would read as years of work in a second."""
     samples = iter(
-        [threads.CpuSample(2.0, 90_000, 0, frozenset({0, 1})), threads.CpuSample(2.05, 90_000, 0, frozenset({0, 1}))]
+        [
+            fit_threads.CpuSample(2.0, 90_000, 0, frozenset({0, 1})),
+            fit_threads.CpuSample(2.05, 90_000, 0, frozenset({0, 1})),
+        ]
     )
-    monkeypatch.setattr(threads, "_sample", lambda cores: next(samples))
-    monkeypatch.setattr(threads.time, "sleep", lambda seconds: None)
-    meter = threads.BusyMeter()
-    meter.last = threads.CpuSample(1.0, 10, 0, frozenset({0}))
+    monkeypatch.setattr(fit_threads, "_sample", lambda cores: next(samples))
+    monkeypatch.setattr(fit_threads.time, "sleep", lambda seconds: None)
+    meter = fit_threads.BusyMeter()
+    meter.last = fit_threads.CpuSample(1.0, 10, 0, frozenset({0}))
     assert meter.busy_cores(frozenset({0, 1})) == 0.0
 
 
 def test_a_stale_look_measures_a_fresh_window(monkeypatch):
-    samples = iter([threads.CpuSample(100.0, 5000, 0), threads.CpuSample(100.05, 5000, 0)])
-    monkeypatch.setattr(threads, "_sample", lambda cores: next(samples))
-    monkeypatch.setattr(threads.time, "sleep", lambda seconds: None)
-    meter = threads.BusyMeter()
-    meter.last = threads.CpuSample(1.0, 0, 0)  # a minute old: its window would average over the past
+    samples = iter([fit_threads.CpuSample(100.0, 5000, 0), fit_threads.CpuSample(100.05, 5000, 0)])
+    monkeypatch.setattr(fit_threads, "_sample", lambda cores: next(samples))
+    monkeypatch.setattr(fit_threads.time, "sleep", lambda seconds: None)
+    meter = fit_threads.BusyMeter()
+    meter.last = fit_threads.CpuSample(1.0, 0, 0)  # a minute old: its window would average over the past
     assert meter.busy_cores(frozenset({0})) == 0.0
 
 
 def test_a_busy_process_beside_the_fit_takes_a_core_away():
     import multiprocessing
 
-    if threads._cores() < 2:
+    if fit_threads._cores() < 2:
         pytest.skip("needs two cores to see one taken")
     stop = multiprocessing.Event()
     busy = multiprocessing.Process(target=_spin, args=(stop,), daemon=True)
     busy.start()
     try:
-        meter = threads.BusyMeter()
-        meter.busy_cores(frozenset(threads._core_ids()))  # a first look...
-        threads.time.sleep(0.3)
-        assert meter.busy_cores(frozenset(threads._core_ids())) > 0.5  # ...and over 0.3 s the spinning process shows
+        meter = fit_threads.BusyMeter()
+        meter.busy_cores(frozenset(fit_threads._core_ids()))  # a first look...
+        fit_threads.time.sleep(0.3)
+        assert (
+            meter.busy_cores(frozenset(fit_threads._core_ids())) > 0.5
+        )  # ...and over 0.3 s the spinning process shows
     finally:
         stop.set()
         busy.join(5)
@@ -109,4 +114,4 @@ def _spin(stop):
 def test_a_recurrent_layer_counts_its_weights_once_per_time_step():
     model = keras.Sequential([keras.Input((10, 2)), keras.layers.LSTM(4), keras.layers.Dense(1)])
     lstm_weights = sum(int(np.prod(w.shape)) for w in model.layers[0].trainable_weights)
-    assert threads.step_flops(model, 32) == 6.0 * 32 * (10 * lstm_weights + 5)
+    assert fit_threads.step_flops(model, 32) == 6.0 * 32 * (10 * lstm_weights + 5)

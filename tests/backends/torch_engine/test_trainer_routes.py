@@ -10,7 +10,7 @@ if multikeras.active_backend() != "torch":
 import keras
 import numpy as np
 
-from multikeras.backends.torch_engine import routing
+from multikeras.backends.torch_engine import trainer_routes
 
 from ...conftest import run_python as run
 
@@ -55,7 +55,7 @@ def test_datasets_and_custom_steps_run_keras_and_subclasses_run_the_engine():
     model.fit(loader, epochs=1, verbose=0)
     assert not _engine_ran(model)
     assert (
-        routing.fit_route(
+        trainer_routes.fit_route(
             model,
             {
                 "x": loader,
@@ -123,9 +123,9 @@ def test_the_progress_bar_shows_the_engine_logs(capsys):
 
 
 def _fit_route_taken(model, **fit_kwargs) -> bool:
-    before = routing.CALLS["fit", "engine"]
+    before = trainer_routes.CALLS["fit", "engine"]
     model.fit(X, Y, epochs=1, verbose=0, **fit_kwargs)
-    return routing.CALLS["fit", "engine"] > before
+    return trainer_routes.CALLS["fit", "engine"] > before
 
 
 def test_an_argument_the_engine_does_not_know_goes_to_keras():
@@ -137,12 +137,16 @@ def test_an_argument_the_engine_does_not_know_goes_to_keras():
     signature = inspect.signature(fit)
     known = {"x", "y", "epochs"}
     assert (
-        routing.unknown_arguments(signature, {"x": X, "y": Y, "epochs": 1, "new_option": None, "kwargs": {}}, known)
+        trainer_routes.unknown_arguments(
+            signature, {"x": X, "y": Y, "epochs": 1, "new_option": None, "kwargs": {}}, known
+        )
         is None
     )
-    why = routing.unknown_arguments(signature, {"x": X, "y": Y, "epochs": 1, "new_option": "on", "kwargs": {}}, known)
+    why = trainer_routes.unknown_arguments(
+        signature, {"x": X, "y": Y, "epochs": 1, "new_option": "on", "kwargs": {}}, known
+    )
     assert why == "new_option= is not an argument the engine knows"
-    assert "extra" in routing.unknown_arguments(signature, {"new_option": None, "kwargs": {"extra": 1}}, known)
+    assert "extra" in trainer_routes.unknown_arguments(signature, {"new_option": None, "kwargs": {"extra": 1}}, known)
 
 
 def test_max_steps_per_epoch_and_a_distribution_go_to_keras(monkeypatch):
@@ -155,8 +159,8 @@ def test_max_steps_per_epoch_and_a_distribution_go_to_keras(monkeypatch):
     finally:
         keras.config.set_max_steps_per_epoch(None)
     monkeypatch.setattr(keras.distribution, "distribution", lambda: object())
-    assert routing.fit_route(model, {}) == "a keras.distribution is in use"
-    assert routing.predict_route(model, {"x": X}) == "a keras.distribution is in use"
+    assert trainer_routes.fit_route(model, {}) == "a keras.distribution is in use"
+    assert trainer_routes.predict_route(model, {"x": X}) == "a keras.distribution is in use"
 
 
 def test_variables_on_an_untested_device_go_to_keras_and_explain_says_why(monkeypatch):
@@ -205,9 +209,9 @@ def test_a_model_that_overrides_a_loop_method_or_weights_per_output_goes_to_kera
         inputs, {"a": keras.layers.Dense(1, name="a")(inputs), "b": keras.layers.Dense(1, name="b")(inputs)}
     )
     two.compile("sgd", {"a": "mse", "b": "mse"})
-    before = routing.CALLS["fit", "sample weights per output"]
+    before = trainer_routes.CALLS["fit", "sample weights per output"]
     two.fit(X, {"a": Y, "b": Y}, sample_weight={"a": np.ones(20), "b": np.ones(20)}, verbose=0)
-    assert routing.CALLS["fit", "sample weights per output"] == before + 1
-    before = routing.CALLS["fit", "validation sample weights per output"]
+    assert trainer_routes.CALLS["fit", "sample weights per output"] == before + 1
+    before = trainer_routes.CALLS["fit", "validation sample weights per output"]
     two.fit(X, {"a": Y, "b": Y}, validation_data=(X, {"a": Y, "b": Y}, {"a": np.ones(20), "b": np.ones(20)}), verbose=0)
-    assert routing.CALLS["fit", "validation sample weights per output"] == before + 1
+    assert trainer_routes.CALLS["fit", "validation sample weights per output"] == before + 1

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from .atomic_io import atomic_path
-from .datafiles import data_dir as resolve_data_dir
+from ..atomic_io import atomic_path
+from ..datafiles import data_dir as resolve_data_dir
 from .records import ResultRow
 
 __all__ = ["FINISHED_KEY", "HEADER_KEY", "RowsLog", "Previous", "fingerprint", "row_key"]
@@ -35,7 +35,7 @@ def fingerprint(data, data_dir, epochs, seed, backends, source, seeds=None) -> d
     ``seeds``: the seed list of a job of several seeds; a one-seed job's fingerprint has no
     such key, so it reads as it always has.
     """
-    from . import __version__
+    from .. import __version__
 
     found = {
         "data": data,

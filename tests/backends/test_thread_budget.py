@@ -1,26 +1,26 @@
 import pytest
 
-from multikeras.backends import threads
+from multikeras.backends import thread_budget
 
 from ..conftest import run_python
 
 
 @pytest.mark.fault("OMP_NUM_THREADS=lots", "ValueError: OMP_NUM_THREADS must be a whole number")
 def test_budget_comes_from_multikeras_threads_then_omp():
-    assert threads.thread_budget({"MULTIKERAS_THREADS": "2", "OMP_NUM_THREADS": "1"}) == 2
-    assert threads.thread_budget({"OMP_NUM_THREADS": "1"}) == 1
-    assert threads.thread_budget({}) is None
+    assert thread_budget.thread_budget({"MULTIKERAS_THREADS": "2", "OMP_NUM_THREADS": "1"}) == 2
+    assert thread_budget.thread_budget({"OMP_NUM_THREADS": "1"}) == 1
+    assert thread_budget.thread_budget({}) is None
     with pytest.raises(ValueError, match="OMP_NUM_THREADS must be a whole number"):
-        threads.thread_budget({"OMP_NUM_THREADS": "lots"})
+        thread_budget.thread_budget({"OMP_NUM_THREADS": "lots"})
 
 
 def test_one_thread_budget_reaches_xla_and_tensorflow_but_keeps_user_settings():
     env = {"OMP_NUM_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "4"}
-    assert threads.configure_from_environment(env) == 1
+    assert thread_budget.configure_from_environment(env) == 1
     assert env["TF_NUM_INTRAOP_THREADS"] == "4" and env["TF_NUM_INTEROP_THREADS"] == "1"
     assert "xla_cpu_multi_thread_eigen=false" in env["XLA_FLAGS"]
     env = {"OMP_NUM_THREADS": "1", "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=true"}
-    threads.configure_from_environment(env)
+    thread_budget.configure_from_environment(env)
     assert env["XLA_FLAGS"] == "--xla_cpu_multi_thread_eigen=true"
 
 

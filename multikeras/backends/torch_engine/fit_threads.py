@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from ...switches import is_off
 from .. import keras_internals as internals
-from ..threads import thread_budget
+from ..thread_budget import thread_budget
 
 __all__ = ["ENV_SWITCH", "FLOPS_PER_THREAD", "ThreadPolicy", "choose_threads", "step_flops", "thread_policy"]
 

@@ -2,8 +2,8 @@ import io
 
 import pytest
 
-from multikeras import progress
-from multikeras.records import Event, ResultRow, Status
+from multikeras.app import progress
+from multikeras.app.records import Event, ResultRow, Status
 
 
 class Terminal(io.StringIO):

@@ -3,8 +3,9 @@ from dataclasses import replace
 
 import pytest
 
-from multikeras import plots, seed_report
-from multikeras.records import ResultRow, Status
+from multikeras import plots
+from multikeras.app import seed_report
+from multikeras.app.records import ResultRow, Status
 
 SEEDS = (42, 43, 44)
 

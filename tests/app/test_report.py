@@ -3,8 +3,8 @@ from dataclasses import replace
 
 import pytest
 
-from multikeras import report
-from multikeras.records import ResultRow, Status
+from multikeras.app import report
+from multikeras.app.records import ResultRow, Status
 
 ROWS = [
     ResultRow(

@@ -1,6 +1,6 @@
 """The per-backend half of `compare`: runs in a subprocess whose KERAS_BACKEND is set.
 
-``python -m multikeras.worker JOB.json`` reads a `Job`, trains its recipes one after another
+``python -m multikeras.app.worker JOB.json`` reads a `Job`, trains its recipes one after another
 (each under each of the job's seeds) and reports on stdout as `Event` lines (tagged with
 ``EVENT_PREFIX``; other output is ignored by the parent). The parity source saves each model
 and its test predictions; every other backend loads that model and reports the largest
@@ -18,7 +18,7 @@ import traceback
 from dataclasses import replace
 from pathlib import Path
 
-from .interrupts import exit_code, signal_name, stop_signals_raise
+from ..interrupts import exit_code, signal_name, stop_signals_raise
 from .records import Event, Job, ResultRow, Status
 
 
@@ -47,8 +47,8 @@ def _parity(run, artifacts: Path, name: str):
     """Largest |difference| between the source backend's predictions and its reloaded model's here."""
     import numpy as np
 
-    from .predicting import flatten_predictions, predict
-    from .saving import load_model
+    from ..predicting import flatten_predictions, predict
+    from ..saving import load_model
 
     model_path, reference_path = artifacts / f"{name}.keras", artifacts / f"{name}.predictions.npy"
     if not model_path.exists() or not reference_path.exists():
@@ -66,7 +66,7 @@ def _parity(run, artifacts: Path, name: str):
 def _save_reference(run, artifacts: Path, name: str) -> None:
     import numpy as np
 
-    from .saving import save_model
+    from ..saving import save_model
 
     artifacts.mkdir(parents=True, exist_ok=True)
     save_model(run.model, artifacts / f"{name}.keras")
@@ -91,8 +91,8 @@ def _book_result(recipe, data: str):
 
 def run_one(name: str, job: Job, seed: int | None = None) -> ResultRow:
     """Train one recipe under ``seed`` (the job's own by default) and make training's row a `ResultRow` with parity."""
-    from . import registry
-    from .training import run_callbacks, train_recipe
+    from .. import registry
+    from ..training import run_callbacks, train_recipe
 
     seed = job.seed if seed is None else seed
     recipe = registry.get(name)

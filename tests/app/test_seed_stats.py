@@ -2,8 +2,8 @@ import math
 
 import pytest
 
-from multikeras import seed_stats
-from multikeras.seed_stats import ReferenceCheck, Summary, Verdict, pairwise, summarize, verdict, welch_p_value
+from multikeras.app import seed_stats
+from multikeras.app.seed_stats import ReferenceCheck, Summary, Verdict, pairwise, summarize, verdict, welch_p_value
 
 T_975_DF2 = 4.302652729749462  # Student's t, 97.5th percentile, 2 degrees of freedom (tables: 4.303)
 

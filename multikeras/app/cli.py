@@ -14,8 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import interrupts
-from .datasets import SOURCES
+from .. import interrupts
+from ..datasets import SOURCES
 from .output_paths import check_file, check_folder
 
 __all__ = ["main", "build_parser"]
@@ -197,13 +197,14 @@ def build_parser():
 
 
 def _version():
-    from . import __version__
+    from .. import __version__
 
     return __version__
 
 
 def _compare(args):
-    from . import registry, runner
+    from .. import registry
+    from . import runner
     from .progress import ProgressPrinter
 
     names = registry.resolve(args.recipes)
@@ -303,7 +304,7 @@ def _kept_by_compare(args):
 
 def _select_backend(args):
     """Select ``--backend``, if given; it must run before Keras loads."""
-    from .backends import use_backend
+    from ..backends import use_backend
 
     if args.backend:
         use_backend(args.backend)
@@ -312,14 +313,14 @@ def _select_backend(args):
 def _recipe_on_backend(args):
     """Select ``--backend`` (before Keras loads), then look the recipe up."""
     _select_backend(args)
-    from . import registry
+    from .. import registry
 
     return registry.get(args.recipe)
 
 
 def _check_run_outputs(args):
     """Every place `run` writes, checked before training (``--save`` as save_model will name it)."""
-    from .saving import DEFAULT_SUFFIX, SUFFIXES
+    from ..saving import DEFAULT_SUFFIX, SUFFIXES
 
     if args.save:
         check_file("--save", args.save if args.save.endswith(SUFFIXES) else args.save + DEFAULT_SUFFIX)
@@ -351,13 +352,13 @@ def _run(args):
         return _run_seeds(args)
     recipe = _recipe_on_backend(args)
     _check_run_outputs(args)
-    from .saving import save_model
-    from .training import run_callbacks, train_recipe
+    from ..saving import save_model
+    from ..training import run_callbacks, train_recipe
 
     verbose = 0 if args.json else (1 if sys.stdout.isatty() else 2)
     callbacks = run_callbacks(patience=args.patience, checkpoint=args.checkpoint, backup_dir=args.backup_dir)
     if args.tensorboard or args.ratio:
-        from . import callbacks as portable
+        from .. import callbacks as portable
 
         callbacks += [portable.TensorBoard(args.tensorboard)] if args.tensorboard else []
         callbacks += (
@@ -378,7 +379,7 @@ def _run(args):
     )
     row = dict(result.row, status="ok")
     if args.plot:
-        from .plots import learning_curves
+        from ..plots import learning_curves
 
         row["plot"] = str(learning_curves(result.history, args.plot, title=f"{recipe.NAME} on {row['backend']}"))
     if args.save:
@@ -422,8 +423,8 @@ def _run_seeds(args):
     _refuse_one_model_flags(args)
     if args.plot:
         check_file("--plot", args.plot)
+    from ..backends import active_backend
     from . import runner, seed_report
-    from .backends import active_backend
     from .progress import ProgressPrinter
 
     backend = args.backend or active_backend()
@@ -452,7 +453,7 @@ def _run_seeds(args):
 
 def _seed_curves(rows, path) -> str | None:
     """``--plot`` over seeds: every seed's learning curves in one PNG, a colour per seed (None if none finished)."""
-    from .plots import learning_curves
+    from ..plots import learning_curves
 
     histories = {f"seed {row.seed}": row.history for row in rows if row.history}
     return str(learning_curves(histories, path, title=f"{rows[0].recipe} on {rows[0].backend}")) if histories else None
@@ -501,8 +502,8 @@ def _seed_failures(rows) -> int:
 
 def _lr_find(args):
     recipe = _recipe_on_backend(args)
-    from .atomic_io import write_json
-    from .training import lr_range_test
+    from ..atomic_io import write_json
+    from ..training import lr_range_test
 
     out = check_folder("--out", args.out)
     finder = lr_range_test(recipe, args.data, args.data_dir, args.seed, args.min_lr, args.max_lr, args.batch_size)
@@ -521,9 +522,9 @@ def _search(args):
     import contextlib
 
     recipe = _recipe_on_backend(args)
-    from .atomic_io import write_json
-    from .plots import search_trials
-    from .tuning import search_recipe
+    from ..atomic_io import write_json
+    from ..plots import search_trials
+    from ..tuning import search_recipe
 
     out = check_folder("--out", args.out or Path("runs") / "search" / recipe.NAME)
     args.out = str(out)  # what an interrupt's message names
@@ -571,9 +572,9 @@ def _kept_by_search(args):
 
 def _export(args):
     _select_backend(args)
-    from .backends import active_backend
-    from .export import check_export, export_model, format_of
-    from .saving import load_model
+    from ..backends import active_backend
+    from ..export import check_export, export_model, format_of
+    from ..saving import load_model
 
     fmt = format_of(args.output, args.format)
     model = load_model(args.model, compile=False)
@@ -596,7 +597,7 @@ def _export(args):
 
 
 def _list_recipes(args):
-    from . import registry
+    from .. import registry
 
     for name in registry.names():
         print(name)
