@@ -9,6 +9,8 @@ TOX_ENVS ?= lint,jax,tensorflow,cross,torch,keras-min
 # The envs run side by side, one per core (auto): a test process keeps about one core busy (most
 # of the work is in the subprocesses it starts, one at a time). The longest envs come first.
 TOX_PARALLEL ?= auto
+# `make test` needs only tox (each env installs the project itself), so it does not wait for $(VENV).
+TOX_VENV ?= .venv-tox
 
 .PHONY: help install demo test test-fast peer bench clean
 
@@ -28,11 +30,17 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 install: $(BIN)/.installed
 
+$(TOX_VENV)/bin/.installed: constraints.txt
+	$(PYTHON) -m venv $(TOX_VENV)
+	$(TOX_VENV)/bin/pip install --upgrade pip
+	$(TOX_VENV)/bin/pip install "tox>=4.20"
+	touch $@
+
 demo: install
 	$(BIN)/multikeras compare --data embedded --out runs/demo
 
-test: install
-	$(BIN)/tox run-parallel --parallel $(TOX_PARALLEL) --parallel-no-spinner -e $(TOX_ENVS)
+test: $(TOX_VENV)/bin/.installed
+	$(TOX_VENV)/bin/tox run-parallel --parallel $(TOX_PARALLEL) --parallel-no-spinner -e $(TOX_ENVS)
 
 test-fast: install
 	$(BIN)/pytest -m "not cross" -q
@@ -45,4 +53,4 @@ bench: install
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .tox build *.egg-info runs
+	rm -rf $(VENV) $(TOX_VENV) .tox build *.egg-info runs

@@ -17,16 +17,18 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from . import results_io
 
 RESULTS = results_io.RESULTS
 
 _FIT = """
-import json, resource, sys, time
+import json, sys, time
 import numpy as np
 import keras
 from sklearn.pipeline import Pipeline
+from benchmarks.peak_rss import own_peak_mb
 from sklearn.preprocessing import OneHotEncoder
 from multikeras.sklearn import KerasRegressor
 
@@ -42,14 +44,18 @@ pipeline = Pipeline([("encoder", OneHotEncoder(sparse_output=sparse_output)),
 start = time.perf_counter()
 pipeline.fit(X, y)
 seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"seconds": seconds, "peak_rss_mb": own_peak_mb()}))
 """
 
 
 def measure(backend: str, samples: int, epochs: int, form: str) -> dict:
     env = {**os.environ, "KERAS_BACKEND": backend}
     done = subprocess.run(
-        [sys.executable, "-c", _FIT, str(samples), str(epochs), form], capture_output=True, text=True, env=env
+        [sys.executable, "-c", _FIT, str(samples), str(epochs), form],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],  # the child imports benchmarks.peak_rss
     )
     if done.returncode != 0:
         raise SystemExit(f"{form} fit on {backend} failed: {done.stderr.strip().splitlines()[-1]}")

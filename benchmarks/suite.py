@@ -19,13 +19,13 @@ Results: benchmarks/results/suite.{json,md,png}.
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import time
 
 from . import results_io
+from .peak_rss import own_peak_mb
 
 RESULTS = results_io.RESULTS
 BATCH = 32
@@ -84,7 +84,7 @@ def measure_recipe(name, source, epochs, rows):
         "predict_ms_batch_32": 1000 * latency,
         "metric": recipe.METRIC,
         "value": float(recipe.score(y_test, multikeras.predict(model, X_test, verbose=0))),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": own_peak_mb(),
     }
 
 

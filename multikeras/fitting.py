@@ -20,21 +20,12 @@ The CLI, ``compare`` and the scikit-learn wrappers all train through it. It adds
 
 from __future__ import annotations
 
-import numpy as np
-from scipy import sparse
-
 from . import backends
+from .backends.in_memory_arrays import arrays_only
 from .seeding import current_seed
 from .validation import check_adapted, check_fit_data
 
 __all__ = ["fit"]
-
-
-def _arrays_only(data) -> bool:
-    """Arrays in memory (a SciPy sparse matrix too), whose epochs the backend can shuffle by seed."""
-    if isinstance(data, dict):
-        return all(isinstance(v, np.ndarray) for v in data.values())
-    return isinstance(data, np.ndarray) or sparse.issparse(data)
 
 
 def _check_validation_data(model, validation_data):
@@ -48,12 +39,12 @@ def _check_validation_data(model, validation_data):
 
 def fit(model, x=None, y=None, torch_engine=True, steps_per_execution="auto", nan_guard=True, **kwargs):
     """Train ``model`` like ``model.fit(x, y, **kwargs)`` and return its History."""
-    from .backends.dense_batches import grouped_steps_within
-
     backend = backends.current()
-    callbacks = kwargs.get("callbacks")
-    steps_per_execution = grouped_steps_within(x, kwargs.get("batch_size"), steps_per_execution)
-    with backend.fit_speedups(model, getattr(callbacks, "callbacks", callbacks), torch_engine, steps_per_execution):
+    callbacks = getattr(kwargs.get("callbacks"), "callbacks", kwargs.get("callbacks"))
+    speedups = backend.fit_speedups(
+        model, callbacks, torch_engine, steps_per_execution, x=x, batch_size=kwargs.get("batch_size")
+    )
+    with speedups:
         return _fit(backend, model, x, y, nan_guard, **kwargs)
 
 
@@ -86,7 +77,7 @@ def _fit(backend, model, x, y, nan_guard, **kwargs):
         kwargs["validation_data"] = _check_validation_data(model, kwargs["validation_data"])
     seed = current_seed()
     given_whole = _is_callback_list(kwargs.get("callbacks"))  # nothing can join it
-    seeded = seed is not None and kwargs.get("shuffle", True) is True and _arrays_only(x) and not given_whole
+    seeded = seed is not None and kwargs.get("shuffle", True) is True and arrays_only(x) and not given_whole
     x, y, kwargs = backend.fit_inputs(x, y, kwargs)
     if not seeded:
         return model.fit(x=x, y=y, **kwargs)

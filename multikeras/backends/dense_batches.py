@@ -21,21 +21,14 @@ import numpy as np
 from scipy import sparse
 
 from . import keras_internals as internals
+from .in_memory_arrays import as_floatx
 
-__all__ = ["DenseBatches", "fit_inputs", "predict_inputs", "grouped_steps_within", "GROUP_BYTES"]
+__all__ = ["DenseBatches", "fit_inputs", "predict_inputs", "steps_within_group_bytes", "GROUP_BYTES"]
 
 # Grouped steps (:mod:`.steps_per_execution`) hand Keras a whole group of batches per call, all
 # dense at once: a 1,000-row batch of a 30,000-column one-hot x is 120 MB, so 32 of them would be
 # the dense matrix again. The group is cut to what fits in this many bytes.
 GROUP_BYTES = 256 * 2**20
-
-
-def _floatx(array):
-    """As Keras's array adapter converts arrays: floats to ``floatx``, other dtypes kept."""
-    array = np.asarray(array)
-    if array.dtype.kind == "f" and array.dtype != np.dtype(keras.config.floatx()):
-        return array.astype(keras.config.floatx())
-    return array
 
 
 class DenseBatches(keras.utils.PyDataset):
@@ -66,11 +59,11 @@ class DenseBatches(keras.utils.PyDataset):
         if not 0 <= index < self.num_batches:
             raise IndexError(f"batch {index} of a {self.num_batches}-batch data set")
         rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        batch = [_floatx(self.x[rows].toarray())]
+        batch = [as_floatx(self.x[rows].toarray())]
         if self.y is not None:
-            batch.append(keras.tree.map_structure(lambda part: _floatx(part[rows]), self.y))
+            batch.append(keras.tree.map_structure(lambda part: as_floatx(part[rows]), self.y))
         if self.sample_weight is not None:
-            batch.append(_floatx(self.sample_weight[rows]))
+            batch.append(as_floatx(self.sample_weight[rows]))
         return tuple(batch)
 
 
@@ -81,16 +74,13 @@ def _batches(data, batch_size, shuffle=False):
     return data
 
 
-def grouped_steps_within(x, batch_size, setting):
-    """The steps per call for ``setting`` (as ``multikeras.fit`` takes it), cut for a sparse ``x`` so
-    that a group's dense batches fit in ``GROUP_BYTES``."""
+def steps_within_group_bytes(x, batch_size) -> int | None:
+    """The most grouped steps whose dense batches of a sparse ``x`` fit in ``GROUP_BYTES``; None for dense ``x``."""
     if not sparse.issparse(x):
-        return setting
-    from .steps_per_execution import requested
-
+        return None
     rows = min(32 if batch_size is None else int(batch_size), max(x.shape[0], 1))
     batch_bytes = rows * x.shape[1] * np.dtype(keras.config.floatx()).itemsize
-    return max(1, min(requested(setting), GROUP_BYTES // max(batch_bytes, 1)))
+    return max(1, GROUP_BYTES // max(batch_bytes, 1))
 
 
 def fit_inputs(x, y, kwargs: dict):

@@ -52,8 +52,11 @@ class Backend:
     def install_hooks() -> None:
         """For the active backend only, before Keras loads: patches applied when Keras's modules load."""
 
-    def fit_speedups(self, model, callbacks=(), torch_engine=True, steps_per_execution="auto"):
-        """A context in which ``model.fit`` (and its validation) runs faster with equal results."""
+    def fit_speedups(self, model, callbacks=(), torch_engine=True, steps_per_execution="auto", x=None, batch_size=None):
+        """A context in which ``model.fit`` (and its validation) runs faster with equal results.
+
+        ``x`` and ``batch_size`` are the fit's, for a backend that sizes what it groups by them.
+        """
         return contextlib.nullcontext(False)
 
     def predict_speedups(self, model, enabled=True):

@@ -32,11 +32,13 @@ class JaxBackend(Backend):
         jax_cache.configure(environ)
 
     @contextlib.contextmanager
-    def fit_speedups(self, model, callbacks=(), torch_engine=True, steps_per_execution="auto"):
+    def fit_speedups(self, model, callbacks=(), torch_engine=True, steps_per_execution="auto", x=None, batch_size=None):
+        from .dense_batches import steps_within_group_bytes
         from .jax_programs import shared_programs
         from .steps_per_execution import grouped_steps
 
-        with grouped_steps(model, callbacks, steps_per_execution), shared_programs(model) as shared:
+        most = steps_within_group_bytes(x, batch_size)
+        with grouped_steps(model, callbacks, steps_per_execution, most), shared_programs(model) as shared:
             yield shared
 
     def predict_speedups(self, model, enabled=True):

@@ -56,14 +56,15 @@ def _compiled_state(model):
 
 
 @contextlib.contextmanager
-def grouped_steps(model, callbacks=(), setting="auto"):
+def grouped_steps(model, callbacks=(), setting="auto", most=None):
     """Inside the block, ``model.fit`` runs ``setting`` steps per call where that is safe.
 
     Afterwards the model's own setting is back, so a plain ``model.fit`` is Keras's. The
     grouped functions are kept on the model for the next ``multikeras.fit`` (partial_fit and
-    warm starts would otherwise trace and compile again on every call).
+    warm starts would otherwise trace and compile again on every call). ``most`` caps the group
+    (a sparse x's dense batches must fit in memory together).
     """
-    steps = requested(setting)
+    steps = requested(setting) if most is None else max(1, min(requested(setting), most))
     chosen_by_user = getattr(model, "steps_per_execution", 1) != 1
     if steps == 1 or chosen_by_user or any(hooks_batches(c) for c in callbacks or ()):
         yield getattr(model, "steps_per_execution", 1)

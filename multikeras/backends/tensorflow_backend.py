@@ -3,17 +3,10 @@ reshuffles every epoch (:mod:`.tensorflow_data`)."""
 
 from __future__ import annotations
 
+from .in_memory_arrays import arrays_only
 from .interface import Backend
 
 __all__ = ["TensorFlowBackend"]
-
-
-def _arrays_only(data) -> bool:
-    import numpy as np
-
-    if isinstance(data, dict):
-        return all(isinstance(v, np.ndarray) for v in data.values())
-    return isinstance(data, np.ndarray)
 
 
 class TensorFlowBackend(Backend):
@@ -26,14 +19,17 @@ class TensorFlowBackend(Backend):
         environ.setdefault("TF_NUM_INTRAOP_THREADS", str(budget))
         environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
 
-    def fit_speedups(self, model, callbacks=(), torch_engine=True, steps_per_execution="auto"):
+    def fit_speedups(self, model, callbacks=(), torch_engine=True, steps_per_execution="auto", x=None, batch_size=None):
+        from .dense_batches import steps_within_group_bytes
         from .steps_per_execution import grouped_steps
 
-        return grouped_steps(model, callbacks, steps_per_execution)
+        return grouped_steps(model, callbacks, steps_per_execution, steps_within_group_bytes(x, batch_size))
 
     def seeded_fit(self, model, x, y, seed, callbacks, **fit_kwargs):
         """Keras's seeded array adapter replays one permutation every epoch; this reshuffles."""
-        if not _arrays_only(x) or (y is not None and not _arrays_only(y)):  # sparse x: dense batches, reseeded
+        if not arrays_only(x, sparse_ok=False) or (
+            y is not None and not arrays_only(y, sparse_ok=False)
+        ):  # sparse x: dense batches, reseeded
             return super().seeded_fit(model, x, y, seed, callbacks, **fit_kwargs)
         from .shuffling import EpochKeyedShuffle
         from .tensorflow_data import reshuffling_dataset

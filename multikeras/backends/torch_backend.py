@@ -45,7 +45,7 @@ class TorchBackend(Backend):
 
         after_import(TORCH_TRAINER_MODULE, install)
 
-    def fit_speedups(self, model, callbacks=(), torch_engine=True, steps_per_execution="auto"):
+    def fit_speedups(self, model, callbacks=(), torch_engine=True, steps_per_execution="auto", x=None, batch_size=None):
         """The engine runs wherever it can unless ``torch_engine=False``, which runs Keras's own loop."""
         return _engine_unless(torch_engine)
 

@@ -88,12 +88,21 @@ def test_seeded_shuffled_sparse_fits_repeat_and_the_seed_matters():
 
 
 def test_a_group_of_dense_batches_is_cut_to_the_byte_budget(monkeypatch):
-    from multikeras.backends.dense_batches import GROUP_BYTES, grouped_steps_within
+    import keras
+
+    from multikeras.backends.dense_batches import GROUP_BYTES, steps_within_group_bytes
+    from multikeras.backends.steps_per_execution import grouped_steps
 
     wide = sparse.identity(30_000, format="csr", dtype=np.float32)  # a 1,000-row batch: 120 MB dense
-    assert grouped_steps_within(wide, 1000, "auto") == GROUP_BYTES // (1000 * 30_000 * 4) == 2
-    assert grouped_steps_within(sparse.csr_matrix(X), 16, "auto") == 32  # small batches: the default group
-    assert grouped_steps_within(sparse.csr_matrix(X), 16, 4) == 4
-    assert grouped_steps_within(X, 1000, "auto") == "auto"  # dense x: as asked
+    assert steps_within_group_bytes(wide, 1000) == GROUP_BYTES // (1000 * 30_000 * 4) == 2
+    assert steps_within_group_bytes(sparse.csr_matrix(X), 16) > 32  # small batches: the default group fits
+    assert steps_within_group_bytes(X, 1000) is None  # dense x: no cap
+
+    model = keras.Sequential([keras.Input((X.shape[1],)), keras.layers.Dense(1)])
+    with grouped_steps(model, (), "auto", most=2) as steps:
+        assert steps == 2
+    with grouped_steps(model, (), 4, most=None) as steps:
+        assert steps == 4
     monkeypatch.setenv("MULTIKERAS_STEPS_PER_EXECUTION", "1")
-    assert grouped_steps_within(wide, 1000, "auto") == 1
+    with grouped_steps(model, (), "auto", most=2) as steps:
+        assert steps == 1

@@ -20,6 +20,7 @@ import torch
 from scipy import sparse
 
 from .. import keras_internals as internals
+from ..in_memory_arrays import as_floatx
 
 __all__ = ["Arrays", "SparseRows", "arrays_only", "to_arrays", "epoch_order", "draw_loader_seed"]
 
@@ -56,8 +57,7 @@ class SparseRows:
 
 
 def _tensor(array: np.ndarray) -> torch.Tensor:
-    if array.dtype.kind == "f" and array.dtype != np.dtype(keras.config.floatx()):
-        array = array.astype(keras.config.floatx())
+    array = as_floatx(array)
     with warnings.catch_warnings():  # a read-only array is fine: batches are gathered copies, never written
         warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
         return torch.from_numpy(np.ascontiguousarray(array))
