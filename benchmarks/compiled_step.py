@@ -13,7 +13,10 @@ The housing regression MLP (Normalization, 3 x Dense 50 relu, Dense 1; MSE; Adam
 
 For each compiled program it records the first call (tracing and compiling, with an empty
 inductor cache: **cold**), the first call in a new process that shares that cache (**warm**),
-and the steady time per step. It also times the engine's steps while a compile runs beside
+and the steady time per step. A warm first call is taken apart (Dynamo's bytecode tracing, and
+loading the cached compiled module), and tried once more from a fresh inductor directory with
+only ``torch.compiler.save_cache_artifacts``'s bytes loaded (the "mega-cache"): what a process
+can skip, and what it must redo. It also times the engine's steps while a compile runs beside
 it, in a thread of the same process (the GIL) and in another process: what a tiered
 design (train eagerly, compile meanwhile, swap at a step boundary) would cost.
 Each measurement runs in its own process.
@@ -75,6 +78,12 @@ _COMPILED = (
     _COMMON
     + """
 k, epochs = int(sys.argv[1]), int(sys.argv[2])
+mega = sys.argv[3] if len(sys.argv) > 3 else ""  # save:PATH after compiling, load:PATH before
+mega_load_s = None
+if mega.startswith("load:"):
+    start = time.perf_counter()
+    torch.compiler.load_cache_artifacts(open(mega[5:], "rb").read())
+    mega_load_s = time.perf_counter() - start
 steps = make_steps(k)
 params = init()
 m, v, t = [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params], torch.zeros(())
@@ -82,13 +91,21 @@ xs, ys = X[: BATCHES // k * k * BATCH].reshape(-1, k, BATCH, FEATURES), Y[: BATC
 start = time.perf_counter()
 params, m, v, t, loss = steps(params, m, v, t, xs[0], ys[0])
 first = time.perf_counter() - start
+from torch._dynamo.utils import compile_times
+names, values = compile_times(repr="csv")
+spent = {name: float(str(value).split(",")[0]) for name, value in zip(names, values)}
+if mega.startswith("save:"):
+    artifacts = torch.compiler.save_cache_artifacts()
+    open(mega[5:], "wb").write(artifacts[0] if artifacts else b"")
 per_step = []
 for _ in range(epochs):
     start = time.perf_counter()
     for i in range(len(xs)):
         params, m, v, t, loss = steps(params, m, v, t, xs[i], ys[i])
     per_step.append((time.perf_counter() - start) / (len(xs) * k))
-print(json.dumps({"first_call_s": first, "us_per_step": statistics.median(per_step) * 1e6, "loss": float(loss)}))
+print(json.dumps({"first_call_s": first, "us_per_step": statistics.median(per_step) * 1e6 if per_step else None,
+                  "loss": float(loss), "tracing_s": spent.get("bytecode_tracing", 0.0),
+                  "module_load_s": spent.get("PyCodeCache.load_by_key_path", 0.0), "mega_load_s": mega_load_s}))
 """
 )
 
@@ -177,11 +194,16 @@ def main(argv=None):
         rows.append({"path": "eager", **_run(_EAGER, [epochs], os.path.join(scratch, "eager"))})
         for k in ks:
             cache = os.path.join(scratch, f"k{k}")
-            cold = _run(_COMPILED, [k, epochs], cache)
+            mega = os.path.join(scratch, f"k{k}.mega")
+            cold = _run(_COMPILED, [k, epochs, f"save:{mega}"], cache)
             warm = _run(_COMPILED, [k, 1], cache)
-            rows.append({"path": f"compiled x{k}", **cold, "warm_first_call_s": warm["first_call_s"]})
-            print(f"compiled x{k}: cold {cold['first_call_s']:.1f} s, warm {warm['first_call_s']:.1f} s, "
-                  f"{cold['us_per_step']:.0f} us/step", flush=True)  # fmt: skip
+            fresh = _run(_COMPILED, [k, 0, f"load:{mega}"], os.path.join(scratch, f"k{k}-fresh"))
+            rows.append({"path": f"compiled x{k}", **cold, "warm_first_call_s": warm["first_call_s"],
+                         "warm_tracing_s": warm["tracing_s"], "warm_module_load_s": warm["module_load_s"],
+                         "mega_only_first_call_s": fresh["first_call_s"], "mega_load_s": fresh["mega_load_s"]})  # fmt: skip
+            print(f"compiled x{k}: cold {cold['first_call_s']:.1f} s, warm {warm['first_call_s']:.1f} s "
+                  f"(tracing {warm['tracing_s']:.1f} s, module load {warm['module_load_s']:.1f} s), "
+                  f"mega-cache only {fresh['first_call_s']:.1f} s, {cold['us_per_step']:.0f} us/step", flush=True)  # fmt: skip
         if not args.quick:
             for beside in ("thread", "process"):
                 code = _compile_only(ks[-1])
@@ -197,6 +219,17 @@ def main(argv=None):
             f"| {r['path']} | {r['us_per_step']:.0f} | "
             + (f"{r['first_call_s']:.1f} s | {r['warm_first_call_s']:.1f} s |" if "first_call_s" in r else " | |")
             for r in rows
+        ),
+        "",
+        "A warm first call taken apart, and the mega-cache alone (a fresh inductor directory):",
+        "",
+        "| program | warm first call | Dynamo tracing | cached module load | mega-cache load | first call after it |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *(
+            f"| {r['path']} | {r['warm_first_call_s']:.1f} s | {r['warm_tracing_s']:.1f} s | "
+            f"{r['warm_module_load_s']:.1f} s | {r['mega_load_s']:.1f} s | {r['mega_only_first_call_s']:.1f} s |"
+            for r in rows
+            if "warm_tracing_s" in r
         ),
     ]
     results_io.write("compiled_step", {**stamp, "results": rows}, lines, RESULTS)
